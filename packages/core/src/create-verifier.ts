@@ -1,0 +1,143 @@
+import { jwtVerify } from 'jose'
+import { checkClaims, checkTokenType, RFC9068_REQUIRED_CLAIMS } from './claims.js'
+import { deepFreeze } from './deep-freeze.js'
+import { AuthError } from './errors.js'
+import { toAuthError } from './map-error.js'
+import type { VerifierOptions } from './options.js'
+import { resolveOptions, type ResolvedOptions, type TrustedIssuer } from './resolve-options.js'
+import { checkTimes, TokenCache, type TokenCacheStats } from './token-cache.js'
+import { parseCompactToken } from './token-syntax.js'
+import type { TokenHeader, TokenPayload, VerifiedToken } from './types.js'
+
+/** Verifies bearer JWTs. Create one per API at start-up and share it: it owns the key and token caches. */
+export interface Verifier {
+  /**
+   * Verifies a compact JWT: syntax, algorithm, signature, issuer, audience, times, type and your checks.
+   * @throws AuthError with a stable `code`; `keys_unavailable` (503) when keys cannot be fetched.
+   */
+  verify(token: string): Promise<VerifiedToken>
+  /** Counters of the verified-token cache (all zero when it is off). */
+  cacheStats(): TokenCacheStats
+  /** The `realm` of challenges, for adapters that build errors themselves. */
+  readonly realm: string | undefined
+}
+
+const NO_CACHE_STATS: TokenCacheStats = Object.freeze({ hits: 0, misses: 0, size: 0, bytes: 0 })
+
+function selectIssuer(config: ResolvedOptions, iss: unknown): TrustedIssuer {
+  const anyIssuer = config.issuers.get(null)
+  if (anyIssuer) return anyIssuer
+  // The unverified `iss` only picks an entry of the allowlist; nothing is derived from it.
+  const trusted = typeof iss === 'string' ? config.issuers.get(iss) : undefined
+  if (!trusted) throw new AuthError('claim_invalid', { claim: 'iss' })
+  return trusted
+}
+
+/**
+ * Creates a verifier. Options are checked now: a bad option throws a `ConfigError` naming it. Nothing is
+ * fetched until the first verification.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com' })
+ * const { payload } = await verifier.verify(token)
+ * ```
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const config = resolveOptions(options)
+  const cache =
+    config.cache === false ? undefined : new TokenCache(config.cache.maxEntries, config.cache.maxBytes)
+  const requiredClaims = config.accessTokenOnly
+    ? [...new Set([...config.requiredClaims, ...RFC9068_REQUIRED_CLAIMS])]
+    : config.requiredClaims
+  const audience = config.audience ?? undefined
+
+  async function checkRevocation(result: VerifiedToken): Promise<void> {
+    if (!config.isRevoked) return
+    let revoked: boolean
+    try {
+      revoked = await config.isRevoked(result.payload as TokenPayload, result.header)
+    } catch (cause) {
+      // The revocation store is infrastructure: its failure is a 503, never a 401 nor a pass.
+      throw new AuthError('revocation_unavailable', { cause })
+    }
+    if (revoked) throw new AuthError('token_revoked')
+  }
+
+  async function runValidate(payload: TokenPayload, header: TokenHeader): Promise<void> {
+    if (!config.validate) return
+    let verdict: boolean | void
+    try {
+      verdict = await config.validate(payload, header)
+    } catch (cause) {
+      throw cause instanceof AuthError ? cause : new AuthError('claim_invalid', { cause, claim: 'validate' })
+    }
+    if (verdict === false) throw new AuthError('claim_invalid', { claim: 'validate' })
+  }
+
+  async function verifyFully(token: string): Promise<VerifiedToken> {
+    const unverified = parseCompactToken(token, config.maxTokenLength)
+    const trusted = selectIssuer(config, unverified.payload.iss)
+    // Cheap header rules first, so a token that cannot pass costs no key lookup or fetch.
+    if (!trusted.algorithms.includes(unverified.header.alg as string))
+      throw new AuthError('algorithm_not_allowed')
+    checkTokenType(unverified.header.typ, config.accessTokenOnly)
+    const nowMs = config.now()
+    const generation = trusted.keys.generation
+    const { payload, protectedHeader } = await jwtVerify(token, trusted.keys.getKey, {
+      algorithms: trusted.algorithms as string[],
+      ...(trusted.issuer === null ? {} : { issuer: trusted.issuer }),
+      ...(audience === undefined ? {} : { audience }),
+      clockTolerance: config.clockTolerance,
+      ...(config.maxTokenAge === undefined ? {} : { maxTokenAge: config.maxTokenAge }),
+      requiredClaims,
+      currentDate: new Date(nowMs),
+    })
+    checkClaims(payload as Record<string, unknown>, nowMs / 1000, config)
+    await runValidate(payload as TokenPayload, protectedHeader)
+    const result: VerifiedToken = deepFreeze({
+      payload: payload as TokenPayload,
+      header: protectedHeader as TokenHeader,
+      token,
+    })
+    if (cache) {
+      const exp = payload.exp
+      cache.set(
+        token,
+        { result, issuer: trusted, generation, exp, nbf: payload.nbf, iat: payload.iat },
+        exp === undefined ? undefined : exp * 1000 - nowMs + config.clockTolerance * 1000,
+      )
+    }
+    return result
+  }
+
+  async function verify(token: string): Promise<VerifiedToken> {
+    try {
+      if (typeof token !== 'string' || token.length === 0 || token.length > config.maxTokenLength) {
+        throw new AuthError('token_malformed')
+      }
+      const cached = cache?.get(token)
+      if (cached) {
+        try {
+          checkTimes(cached, config.now() / 1000, config)
+        } catch (error) {
+          cache?.delete(token)
+          throw error
+        }
+        await checkRevocation(cached.result)
+        return cached.result
+      }
+      const result = await verifyFully(token)
+      await checkRevocation(result)
+      return result
+    } catch (error) {
+      throw toAuthError(error).withRealm(config.realm)
+    }
+  }
+
+  return {
+    verify,
+    cacheStats: () => cache?.stats() ?? NO_CACHE_STATS,
+    realm: config.realm,
+  }
+}

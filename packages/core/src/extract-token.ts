@@ -1,0 +1,116 @@
+import { AuthError } from './errors.js'
+
+/** Request headers as Node (`req.headers`), Koa, Fastify or the Fetch API (`Headers`) present them. */
+export type HeadersLike =
+  Readonly<Record<string, string | string[] | undefined>> | { get(name: string): string | null }
+
+/** Where tokens may come from besides the `Authorization` header. */
+export interface ExtractTokenOptions {
+  /** Node's `req.rawHeaders`: Node keeps only the first of repeated `Authorization` headers in `req.headers`. */
+  rawHeaders?: readonly string[]
+  /**
+   * Also accept the token from this cookie. Default: off.
+   * Security: cookies are sent by browsers automatically; protect such routes against CSRF.
+   */
+  cookie?: string
+  /**
+   * Also accept the token from this query parameter (RFC 6750 §2.3 uses `access_token`). Default: off.
+   * Security: URLs end up in logs and browser history (RFC 6750 §5.3).
+   */
+  query?: string
+  /** The request URL (path and query), needed for `query`. */
+  url?: string
+  /** `realm` of the challenge in errors. */
+  realm?: string
+}
+
+/** `b64token` of RFC 6750 §2.1. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+const BEARER = /^bearer$/i
+
+function header(headers: HeadersLike, name: string): string | string[] | undefined {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined
+  }
+  return (headers as Record<string, string | string[] | undefined>)[name]
+}
+
+function invalidRequest(realm: string | undefined): AuthError {
+  return new AuthError('invalid_request', realm === undefined ? {} : { realm })
+}
+
+function single(value: string | string[] | undefined, realm: string | undefined): string | undefined {
+  if (!Array.isArray(value)) return value
+  if (value.length > 1) throw invalidRequest(realm)
+  return value[0]
+}
+
+function fromAuthorization(value: string | undefined, realm: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  const space = value.indexOf(' ')
+  const scheme = space === -1 ? value : value.slice(0, space)
+  // Another scheme (Basic, …) is not ours: the request simply has no bearer credentials.
+  if (!BEARER.test(scheme)) return undefined
+  const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '')
+  if (!B64TOKEN.test(token)) throw invalidRequest(realm)
+  return token
+}
+
+function fromCookie(
+  cookieHeader: string | undefined,
+  name: string,
+  realm: string | undefined,
+): string | undefined {
+  if (!cookieHeader) return undefined
+  const values = cookieHeader
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.slice(0, pair.indexOf('=')) === name)
+    .map((pair) => pair.slice(name.length + 1))
+  if (values.length > 1) throw invalidRequest(realm)
+  return values[0] || undefined
+}
+
+function fromQuery(url: string | undefined, name: string, realm: string | undefined): string | undefined {
+  if (!url) return undefined
+  const values = new URL(url, 'http://localhost').searchParams.getAll(name)
+  if (values.length > 1) throw invalidRequest(realm)
+  return values[0] || undefined
+}
+
+function countRawAuthorization(rawHeaders: readonly string[]): number {
+  let count = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'authorization') count++
+  }
+  return count
+}
+
+/**
+ * Finds the bearer token of a request (RFC 6750 §2). Returns `undefined` when the request carries none
+ * (the caller answers 401 with a bare challenge).
+ *
+ * @throws AuthError `invalid_request` (400) for a malformed `Authorization` header, a repeated
+ * `Authorization` header, or a token sent in more than one place (RFC 6750 §3.1).
+ * @example
+ * ```ts
+ * const token = extractToken(req.headers, { rawHeaders: req.rawHeaders })
+ * ```
+ */
+export function extractToken(headers: HeadersLike, options: ExtractTokenOptions = {}): string | undefined {
+  const { realm } = options
+  if (options.rawHeaders && countRawAuthorization(options.rawHeaders) > 1) throw invalidRequest(realm)
+  const found: string[] = []
+  const fromHeader = fromAuthorization(single(header(headers, 'authorization'), realm), realm)
+  if (fromHeader !== undefined) found.push(fromHeader)
+  if (options.cookie !== undefined) {
+    const token = fromCookie(single(header(headers, 'cookie'), realm), options.cookie, realm)
+    if (token !== undefined) found.push(token)
+  }
+  if (options.query !== undefined) {
+    const token = fromQuery(options.url, options.query, realm)
+    if (token !== undefined) found.push(token)
+  }
+  if (found.length > 1) throw invalidRequest(realm)
+  return found[0]
+}

@@ -1,0 +1,88 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import type { JWK } from 'jose'
+
+/**
+ * Filters a JWK Set down to keys that are safe to verify with. Unsafe or unusable keys are skipped, never
+ * fatal to the set, so one bad entry published by an issuer does not take all its other keys down.
+ */
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+const MIN_RSA_BITS = 2048
+/** Verification cost grows with the modulus; bigger keys only buy an attacker CPU time (RFC 8725 §2.9). */
+const MAX_RSA_BITS = 8192
+
+const ALGORITHMS_BY_KEY_TYPE: Record<string, (jwk: JWK) => ReadonlySet<string>> = {
+  RSA: () => new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']),
+  EC: (jwk) =>
+    new Set(
+      jwk.crv === 'P-256'
+        ? ['ES256']
+        : jwk.crv === 'P-384'
+          ? ['ES384']
+          : jwk.crv === 'P-521'
+            ? ['ES512']
+            : [],
+    ),
+  OKP: (jwk) => new Set(jwk.crv === 'Ed25519' ? ['EdDSA', 'Ed25519'] : jwk.crv === 'Ed448' ? ['EdDSA'] : []),
+}
+
+function base64urlBitLength(value: string): number {
+  const bytes = Buffer.from(value, 'base64url')
+  let start = 0
+  while (start < bytes.length && bytes[start] === 0) start++
+  if (start === bytes.length) return 0
+  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start] as number))
+}
+
+function isOddExponentOfAtLeastThree(e: string): boolean {
+  const bytes = Buffer.from(e, 'base64url')
+  const value = BigInt(`0x${bytes.toString('hex') || '0'}`)
+  return value >= 3n && value % 2n === 1n
+}
+
+/** Why a key was skipped, or `undefined` when it is usable. */
+export function unusableKeyReason(jwk: unknown): string | undefined {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'not an object'
+  const key = jwk as JWK
+  if (typeof key.kty !== 'string') return 'no kty'
+  const algorithmsFor = ALGORITHMS_BY_KEY_TYPE[key.kty]
+  if (!algorithmsFor) return `unsupported kty`
+  if (PRIVATE_MEMBERS.some((member) => member in key)) return 'carries private or secret members'
+  if (key.use !== undefined && key.use !== 'sig') return 'use is not sig'
+  if (key.key_ops !== undefined && !(Array.isArray(key.key_ops) && key.key_ops.includes('verify'))) {
+    return 'key_ops does not allow verify'
+  }
+  if (key.kid !== undefined && typeof key.kid !== 'string') return 'kid is not a string'
+  const algorithms = algorithmsFor(key)
+  if (algorithms.size === 0) return 'unsupported curve'
+  if (key.alg !== undefined && !algorithms.has(key.alg)) return 'alg does not fit the key type'
+  if (key.kty === 'RSA') {
+    if (typeof key.n !== 'string' || typeof key.e !== 'string') return 'malformed RSA key'
+    const bits = base64urlBitLength(key.n)
+    if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) return 'RSA modulus size out of bounds'
+    if (!isOddExponentOfAtLeastThree(key.e)) return 'RSA exponent is not odd and at least 3'
+  }
+  try {
+    // node:crypto validates the encoding and, for EC keys, that the point is on the curve.
+    createPublicKey({ key: key as JsonWebKey, format: 'jwk' })
+  } catch {
+    return 'invalid key material'
+  }
+  return undefined
+}
+
+export interface UsableKeys {
+  keys: JWK[]
+  skipped: number
+}
+
+/** Keeps the usable keys of a JWK Set, at most `maxKeys` of them. */
+export function selectUsableKeys(candidates: readonly unknown[], maxKeys: number): UsableKeys {
+  const keys: JWK[] = []
+  let skipped = 0
+  for (const candidate of candidates) {
+    if (keys.length >= maxKeys || unusableKeyReason(candidate) !== undefined) skipped++
+    else keys.push(candidate as JWK)
+  }
+  return { keys, skipped }
+}

@@ -1,0 +1,18 @@
+import type { createLocalJWKSet, FlattenedJWSInput, JWSHeaderParameters } from 'jose'
+import type { KeyObject } from 'node:crypto'
+
+/** A key jose can verify with: the CryptoKey its key sets import, or a Node `KeyObject`. */
+export type VerificationKey = Awaited<ReturnType<ReturnType<typeof createLocalJWKSet>>> | KeyObject
+
+/**
+ * Where one issuer's verification keys come from. `getKey` is handed to jose's `jwtVerify` as its key
+ * resolver, so jose does the key selection and the crypto.
+ */
+export interface KeySource {
+  getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<VerificationKey>
+  /**
+   * Changes whenever a key that verified earlier tokens may have left the set; cached verifications
+   * made under an older generation are discarded.
+   */
+  readonly generation: number
+}

@@ -1,0 +1,141 @@
+import type { KeyObject } from 'node:crypto'
+import type { JWK } from 'jose'
+import type { TokenHeader, TokenPayload } from './types.js'
+
+/** A static verification key: a public JWK, a JWK Set, a PEM (SPKI or X.509 certificate) or a `KeyObject`. */
+export type KeyInput = JWK | { keys: JWK[] } | string | KeyObject
+
+/** Signature algorithms tokenguard can verify. */
+export type AsymmetricAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519'
+export type SymmetricAlgorithm = 'HS256' | 'HS384' | 'HS512'
+export type Algorithm = AsymmetricAlgorithm | SymmetricAlgorithm
+
+/** Where one trusted issuer's keys come from, for `issuer: IssuerConfig[]` (several issuers or tenants). */
+export interface IssuerConfig {
+  /** The exact `iss` value. */
+  issuer: string
+  /** JWK Set URL. Default: discovered from the issuer's metadata. */
+  jwksUri?: string
+  /** Static keys instead of a JWK Set URL. */
+  keys?: KeyInput | KeyInput[]
+  /** HMAC secret (at least as many bytes as the hash). Excludes `jwksUri` and `keys`. */
+  secret?: string | Uint8Array | KeyObject
+  /** Algorithms accepted for this issuer. Default: the verifier's `algorithms`. */
+  algorithms?: Algorithm[]
+}
+
+/** Options of the remote JWK Set fetcher and cache. All durations in milliseconds. */
+export interface JwksOptions {
+  /** Abort a JWK Set or discovery fetch (headers and body) after this long. Default: 5 000 ms. */
+  timeout?: number
+  /** Least time between two refetches triggered by an unknown `kid`. Default: 30 000 ms. */
+  cooldown?: number
+  /** Cache age used when the response has no `Cache-Control: max-age`. Default: 600 000 ms (10 min). */
+  cacheMaxAge?: number
+  /** Lower bound applied to a `Cache-Control: max-age`. Default: 60 000 ms. */
+  minCacheAge?: number
+  /** Upper bound applied to a `Cache-Control: max-age`. Default: 86 400 000 ms (24 h). */
+  maxCacheAge?: number
+  /** Start a background refresh this long before the cache expires. Default: 30 000 ms. */
+  refreshAhead?: number
+  /**
+   * Stale-if-error: when a refresh fails, keep serving the last good keys for this long after they
+   * expired, instead of failing every request. Default: 3 600 000 ms (1 h). `0` fails closed at once.
+   *
+   * Security: during a compromise-driven rotation the old keys stay trusted for this window if the
+   * issuer is unreachable. Shorten it if that matters more to you than availability.
+   */
+  staleWindow?: number
+  /** Largest JWK Set or discovery response accepted, in bytes. Default: 512 KiB. */
+  maxResponseBytes?: number
+  /** Most keys kept from one JWK Set. Default: 100. */
+  maxKeys?: number
+  /** `fetch` implementation, e.g. one bound to an undici proxy agent. Default: global `fetch`. */
+  fetch?: typeof fetch
+}
+
+/** Options of the verified-token cache. */
+export interface TokenCacheOptions {
+  /** Most tokens kept. Default: 10 000. */
+  maxEntries?: number
+  /** Most memory used, counting token and claims text, in bytes. Default: 32 MiB. */
+  maxBytes?: number
+}
+
+/** Options of {@link createVerifier}. */
+export interface VerifierOptions {
+  /**
+   * Required. The exact `iss` of accepted tokens (RFC 7519 §4.1.1), several of them, or one
+   * {@link IssuerConfig} per trusted issuer. `null` explicitly accepts any issuer (then `jwksUri`,
+   * `keys` or `secret` is needed).
+   */
+  issuer: string | string[] | IssuerConfig[] | null
+  /**
+   * Required. This API's identifier; a token must list at least one of these in `aud`
+   * (RFC 7519 §4.1.3). `null` explicitly skips the audience check.
+   *
+   * Security: without an audience check a token issued for any other API of the same issuer is accepted.
+   */
+  audience: string | string[] | null
+  /** JWK Set URL. Default: found by discovery from `issuer`. `https:` only, except loopback hosts. */
+  jwksUri?: string
+  /** Static public keys, used instead of fetching a JWK Set. */
+  keys?: KeyInput | KeyInput[]
+  /**
+   * HMAC secret. Enables HS256/384/512 and nothing else for the issuer. At least 32 bytes.
+   *
+   * Security: anyone who holds the secret can mint tokens; prefer asymmetric keys.
+   */
+  secret?: string | Uint8Array | KeyObject
+  /**
+   * Accepted `alg` values. Default: RS256/384/512, PS256/384/512, ES256/384/512, EdDSA
+   * (HS256/384/512 instead when `secret` is given). `none` is never accepted.
+   */
+  algorithms?: Algorithm[]
+  /** Allowed clock skew for `exp`, `nbf` and `iat`, in seconds. Default: 5. Range 0 to 300. */
+  clockTolerance?: number
+  /** Reject tokens whose `iat` is older than this, in seconds. Default: no limit. */
+  maxTokenAge?: number
+  /**
+   * Claims that must be present. Default: `['exp']`. With `tokenType: 'at+jwt'` the RFC 9068 §2.2
+   * claims are always required in addition.
+   */
+  requiredClaims?: string[]
+  /**
+   * `'at+jwt'` enforces RFC 9068 fully: `typ` must be `at+jwt` (or `application/at+jwt`) and `iss`,
+   * `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` must be present with the right types.
+   * Default: `typ` may be absent, `JWT` or `at+jwt`; any other explicit type is rejected.
+   */
+  tokenType?: 'at+jwt'
+  /**
+   * Extra check after the signature and claims passed. Return `false` or throw to reject the token with
+   * `invalid_token`. Runs once per token (its verdict is cached with the token).
+   */
+  validate?: (payload: TokenPayload, header: TokenHeader) => boolean | void | Promise<boolean | void>
+  /**
+   * Revocation check. Return `true` to reject the token (`token_revoked`). Runs on every verification,
+   * also when the token is served from the cache.
+   */
+  isRevoked?: (payload: TokenPayload, header: TokenHeader) => boolean | Promise<boolean>
+  /** Remote JWK Set fetching and caching. */
+  jwks?: JwksOptions
+  /** Verified-token cache. Default: on, 10 000 entries, 32 MiB. `false` turns it off. */
+  cache?: TokenCacheOptions | false
+  /** Current time in milliseconds since the epoch (for tests). Default: `Date.now`. */
+  now?: () => number
+  /** Longest token accepted, in characters, checked before any decoding. Default: 8 192. */
+  maxTokenLength?: number
+  /** `realm` attribute of `WWW-Authenticate` challenges. Default: none. */
+  realm?: string
+}

@@ -1,0 +1,98 @@
+import { LRUCache } from 'lru-cache'
+import { AuthError } from './errors.js'
+import type { TrustedIssuer } from './resolve-options.js'
+import type { VerifiedToken } from './types.js'
+
+/**
+ * The verified-token cache. A client reuses its access token for minutes; verifying the signature again
+ * on every request is wasted work. Entries are keyed on the exact compact token, which the strict syntax
+ * check made canonical before it was first verified; the cache is per verifier, so the configuration is
+ * part of the key by construction. Only successes are stored: a failure can never poison a valid token.
+ */
+
+export interface CachedVerification {
+  result: VerifiedToken
+  issuer: TrustedIssuer
+  /** The issuer's key generation when verified: a later rotation that removes a key invalidates this. */
+  generation: number
+  exp: number | undefined
+  nbf: number | undefined
+  iat: number | undefined
+}
+
+export interface TokenCacheStats {
+  hits: number
+  misses: number
+  size: number
+  /** Estimated bytes held. */
+  bytes: number
+}
+
+/** Rough heap cost of an entry: the token string, its decoded claims and header, and bookkeeping. */
+function estimateBytes(token: string): number {
+  return token.length * 4 + 512
+}
+
+export interface TimePolicy {
+  clockTolerance: number
+  maxTokenAge: number | undefined
+}
+
+/**
+ * Re-applies the time rules of jose (`exp`, `nbf`, `maxTokenAge`) against the current clock; a cached
+ * token is only as good as it is now.
+ */
+export function checkTimes(entry: CachedVerification, nowSeconds: number, policy: TimePolicy): void {
+  const { clockTolerance, maxTokenAge } = policy
+  if (entry.exp !== undefined && entry.exp <= nowSeconds - clockTolerance)
+    throw new AuthError('token_expired')
+  if (entry.nbf !== undefined && entry.nbf > nowSeconds + clockTolerance)
+    throw new AuthError('token_not_yet_valid')
+  if (
+    maxTokenAge !== undefined &&
+    entry.iat !== undefined &&
+    nowSeconds - entry.iat > maxTokenAge + clockTolerance
+  ) {
+    throw new AuthError('claim_invalid', { claim: 'iat' })
+  }
+}
+
+export class TokenCache {
+  private readonly lru: LRUCache<string, CachedVerification>
+  private hits = 0
+  private misses = 0
+
+  constructor(maxEntries: number, maxBytes: number) {
+    this.lru = new LRUCache<string, CachedVerification>({
+      max: maxEntries,
+      maxSize: maxBytes,
+      sizeCalculation: (_value, token) => estimateBytes(token),
+    })
+  }
+
+  /** A usable entry for `token`, or `undefined`. Entries made stale by key rotation are dropped. */
+  get(token: string): CachedVerification | undefined {
+    const entry = this.lru.get(token)
+    if (entry === undefined || entry.generation !== entry.issuer.keys.generation) {
+      if (entry !== undefined) this.lru.delete(token)
+      this.misses++
+      return undefined
+    }
+    this.hits++
+    return entry
+  }
+
+  /** Stores a verification for at most `lifetimeMs` (real time; the token's `exp` is re-checked anyway). */
+  set(token: string, entry: CachedVerification, lifetimeMs: number | undefined): void {
+    if (lifetimeMs !== undefined && lifetimeMs <= 0) return
+    this.lru.set(token, entry, lifetimeMs === undefined ? {} : { ttl: Math.ceil(lifetimeMs) })
+  }
+
+  delete(token: string): void {
+    this.lru.delete(token)
+  }
+
+  stats(): TokenCacheStats {
+    return { hits: this.hits, misses: this.misses, size: this.lru.size, bytes: this.lru.calculatedSize }
+  }
+}

@@ -1,0 +1,83 @@
+import { AuthError } from './errors.js'
+
+/**
+ * Strict checks on the compact serialization, done before jose sees the token.
+ *
+ * jose tolerates padding and whitespace inside segments and non-canonical trailing bits; we do not, so
+ * that one token has exactly one spelling (RFC 7515 §2, §7.1) and nothing the cache, a revocation list
+ * or a log keys on can be varied by an attacker.
+ */
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** Header parameters whose critical use we understand; none, so any `crit` is rejected. */
+const UNDERSTOOD_CRITICAL_PARAMETERS: ReadonlySet<string> = new Set()
+
+/** The decoded, not yet verified parts of a token: used only to route it to the right issuer. */
+export interface UnverifiedToken {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+}
+
+function malformed(claim?: string): AuthError {
+  return new AuthError('token_malformed', claim === undefined ? {} : { claim })
+}
+
+/** True when the segment's unused trailing bits are zero (RFC 4648 §3.5). */
+function isCanonicalBase64url(segment: string): boolean {
+  const remainder = segment.length % 4
+  if (remainder === 1) return false
+  if (remainder === 0) return true
+  const last = ALPHABET.indexOf(segment[segment.length - 1] as string)
+  const unusedBitsMask = remainder === 2 ? 0b1111 : 0b11
+  return (last & unusedBitsMask) === 0
+}
+
+function decodeSegment(segment: string): unknown {
+  if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw malformed()
+  try {
+    // fatal: reject invalid UTF-8 rather than silently replacing it (RFC 8725 §3.7).
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+      Buffer.from(segment, 'base64url'),
+    )
+    return JSON.parse(text)
+  } catch (cause) {
+    throw new AuthError('token_malformed', { cause })
+  }
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Checks the token's shape and decodes header and claims without verifying them.
+ * @throws AuthError `token_malformed`
+ */
+export function parseCompactToken(token: string, maxLength: number): UnverifiedToken {
+  if (token.length > maxLength) throw malformed()
+  const segments = token.split('.')
+  if (segments.length !== 3) throw malformed()
+  const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]
+  if (!BASE64URL.test(signatureSegment) || !isCanonicalBase64url(signatureSegment)) throw malformed()
+
+  const header = decodeSegment(headerSegment)
+  if (!isJsonObject(header)) throw malformed('header')
+  if (typeof header.alg !== 'string' || header.alg === '') throw malformed('alg')
+  if (header.b64 !== undefined) throw malformed('b64')
+  if (header.crit !== undefined) {
+    const crit = header.crit
+    const understood =
+      Array.isArray(crit) &&
+      crit.length > 0 &&
+      crit.every((name) => typeof name === 'string' && UNDERSTOOD_CRITICAL_PARAMETERS.has(name))
+    if (!understood) throw malformed('crit')
+  }
+  // Nested JWTs (RFC 7519 §5.2) are not supported: the inner token would escape our checks.
+  if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') throw malformed('cty')
+
+  const payload = decodeSegment(payloadSegment)
+  if (!isJsonObject(payload)) throw malformed('payload')
+  return { header, payload }
+}
