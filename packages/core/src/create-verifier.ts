@@ -116,19 +116,31 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (typeof token !== 'string' || token.length === 0 || token.length > config.maxTokenLength) {
         throw new AuthError('token_malformed')
       }
+      let result: VerifiedToken | undefined
       const cached = cache?.get(token)
-      if (cached) {
-        try {
-          checkTimes(cached, config.now() / 1000, config)
-        } catch (error) {
-          cache?.delete(token)
-          throw error
+      if (cache !== undefined && cached !== undefined) {
+        let nowMs = config.now()
+        // A hit never reaches the key source, so it keeps the JWK Set fresh here; usually a no-op.
+        const refreshing = cached.issuer.keys.freshen?.(nowMs)
+        if (refreshing !== undefined) {
+          await refreshing
+          nowMs = config.now()
         }
-        await checkRevocation(cached.result)
-        return cached.result
+        if (cache.isCurrent(cached)) {
+          try {
+            checkTimes(cached, nowMs, config)
+          } catch (error) {
+            cache.delete(token)
+            throw error
+          }
+          result = cached.result
+        } else {
+          cache.invalidate(token)
+        }
       }
-      const result = await verifyFully(token)
-      await checkRevocation(result)
+      result ??= await verifyFully(token)
+      // Revocation is never cached: it runs on every request, hit or miss.
+      if (config.isRevoked) await checkRevocation(result)
       return result
     } catch (error) {
       throw toAuthError(error).withRealm(config.realm)

@@ -40,20 +40,20 @@ export interface TimePolicy {
 
 /**
  * Re-applies the time rules of jose (`exp`, `nbf`, `maxTokenAge`) against the current clock; a cached
- * token is only as good as it is now.
+ * token is only as good as it is now. Same arithmetic and same codes as a full verification: jose counts
+ * in whole seconds (floor) and reports a too-old `iat` as expired.
  */
-export function checkTimes(entry: CachedVerification, nowSeconds: number, policy: TimePolicy): void {
+export function checkTimes(entry: CachedVerification, nowMs: number, policy: TimePolicy): void {
   const { clockTolerance, maxTokenAge } = policy
-  if (entry.exp !== undefined && entry.exp <= nowSeconds - clockTolerance)
-    throw new AuthError('token_expired')
-  if (entry.nbf !== undefined && entry.nbf > nowSeconds + clockTolerance)
-    throw new AuthError('token_not_yet_valid')
+  const now = Math.floor(nowMs / 1000)
+  if (entry.exp !== undefined && entry.exp <= now - clockTolerance) throw new AuthError('token_expired')
+  if (entry.nbf !== undefined && entry.nbf > now + clockTolerance) throw new AuthError('token_not_yet_valid')
   if (
     maxTokenAge !== undefined &&
     entry.iat !== undefined &&
-    nowSeconds - entry.iat > maxTokenAge + clockTolerance
+    now - entry.iat - clockTolerance > maxTokenAge
   ) {
-    throw new AuthError('claim_invalid', { claim: 'iat' })
+    throw new AuthError('token_expired')
   }
 }
 
@@ -73,7 +73,7 @@ export class TokenCache {
   /** A usable entry for `token`, or `undefined`. Entries made stale by key rotation are dropped. */
   get(token: string): CachedVerification | undefined {
     const entry = this.lru.get(token)
-    if (entry === undefined || entry.generation !== entry.issuer.keys.generation) {
+    if (entry === undefined || !this.isCurrent(entry)) {
       if (entry !== undefined) this.lru.delete(token)
       this.misses++
       return undefined
@@ -90,6 +90,18 @@ export class TokenCache {
 
   delete(token: string): void {
     this.lru.delete(token)
+  }
+
+  /** Whether the key that verified `entry` may still be in its issuer's set (checked after a refresh). */
+  isCurrent(entry: CachedVerification): boolean {
+    return entry.generation === entry.issuer.keys.generation
+  }
+
+  /** Drops an entry a key refresh made stale after `get` returned it; that lookup counts as a miss. */
+  invalidate(token: string): void {
+    this.lru.delete(token)
+    this.hits--
+    this.misses++
   }
 
   stats(): TokenCacheStats {

@@ -72,6 +72,11 @@ export class RemoteKeySet implements KeySource {
     }
   }
 
+  freshen(nowMs: number): Promise<void> | undefined {
+    if (this.keySet !== undefined && nowMs < this.expiresAt - this.settings.refreshAhead) return undefined
+    return this.currentKeySet().then(() => undefined)
+  }
+
   private async currentKeySet(): Promise<LocalKeySet> {
     const now = this.settings.now()
     if (this.keySet === undefined) {

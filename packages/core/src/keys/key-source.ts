@@ -15,4 +15,11 @@ export interface KeySource {
    * made under an older generation are discarded.
    */
   readonly generation: number
+  /**
+   * Called on every token-cache hit, which otherwise never reaches `getKey`: brings the set up to date
+   * the way `getKey` would (refetch when expired, refresh ahead in the background, 503 past the stale
+   * window), so that `generation` keeps moving while every request is served from the cache. Returns
+   * `undefined` when the set is fresh (the common, synchronous case). Absent for keys that never change.
+   */
+  freshen?(nowMs: number): Promise<void> | undefined
 }
