@@ -1,3 +1,10 @@
+export { createAuthenticator } from './authenticator.js'
+export type {
+  Authenticator,
+  AuthenticatorOptions,
+  RequestAuthOptions,
+  RequestFacts,
+} from './authenticator.js'
 export { createVerifier } from './create-verifier.js'
 export type { Verifier } from './create-verifier.js'
 export { AuthError, ConfigError, isAuthError } from './errors.js'

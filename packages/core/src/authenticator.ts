@@ -1,0 +1,155 @@
+import { createVerifier, type Verifier } from './create-verifier.js'
+import { AuthError, ConfigError } from './errors.js'
+import { extractToken, type HeadersLike } from './extract-token.js'
+import type { VerifierOptions } from './options.js'
+import type { VerifiedToken } from './types.js'
+
+/** Options every adapter's middleware accepts besides the verifier's own. */
+export interface RequestAuthOptions<Request> {
+  /**
+   * `true` (default): a request without a token is rejected with 401 `credentials_required`.
+   * `false`: it passes through with no `auth`. An invalid or malformed token is rejected either way.
+   */
+  credentialsRequired?: boolean
+  /**
+   * Finds the token yourself (the framework's request or context is passed). Replaces the default
+   * extraction from the `Authorization` header; return `undefined`, `null` or `''` for "no token".
+   * Cannot be combined with `cookie` or `query`.
+   */
+  getToken?: (request: Request) => string | null | undefined | Promise<string | null | undefined>
+  /**
+   * Also accept the token from this cookie. Default: off.
+   * Security: browsers send cookies automatically; protect such routes against CSRF.
+   */
+  cookie?: string
+  /**
+   * Also accept the token from this query parameter (RFC 6750 §2.3). Default: off.
+   * Security: URLs end up in logs and browser history (RFC 6750 §5.3).
+   */
+  query?: string
+  /**
+   * Let CORS preflight requests (`OPTIONS` with `Access-Control-Request-Method`) through without a token,
+   * because browsers never send credentials on them. Default: `true`.
+   */
+  allowPreflight?: boolean
+}
+
+type WithoutVerifierOptions = { [K in keyof VerifierOptions]?: never }
+
+/**
+ * Options of an adapter's middleware: the core's {@link VerifierOptions}, or a ready-made `verifier` shared
+ * by several middlewares, plus {@link RequestAuthOptions}.
+ */
+export type AuthenticatorOptions<Request> = (
+  (VerifierOptions & { verifier?: never }) | ({ verifier: Verifier } & WithoutVerifierOptions)
+) &
+  RequestAuthOptions<Request>
+
+/** What an adapter tells the authenticator about a request, whatever the framework. */
+export interface RequestFacts {
+  method: string
+  headers: HeadersLike
+  /** Node's `rawHeaders`, so a repeated `Authorization` header is detected. */
+  rawHeaders?: readonly string[]
+  /** Path and query, needed for the `query` option. */
+  url?: string
+}
+
+/** The framework-independent part of every adapter's middleware. */
+export interface Authenticator<Request> {
+  /**
+   * Finds and verifies the request's token. Resolves to `null` when the request may pass without one
+   * (a CORS preflight, or no token with `credentialsRequired: false`).
+   * @throws AuthError
+   */
+  authenticate(request: Request, facts: RequestFacts): Promise<VerifiedToken | null>
+  readonly verifier: Verifier
+  /** The verifier's `realm`, for guards that run later on the same request. */
+  readonly realm: string | undefined
+}
+
+const REQUEST_OPTIONS = ['credentialsRequired', 'getToken', 'cookie', 'query', 'allowPreflight', 'verifier']
+
+function splitOptions(options: Record<string, unknown>) {
+  const own: Record<string, unknown> = {}
+  const rest: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(options))
+    (REQUEST_OPTIONS.includes(name) ? own : rest)[name] = value
+  return { own, rest }
+}
+
+function check(value: unknown, option: string, type: 'boolean' | 'function' | 'string'): void {
+  if (value === undefined) return
+  if (typeof value !== type || value === '')
+    throw new ConfigError(option, `must be a ${type === 'string' ? 'non-empty string' : type}`)
+}
+
+function resolveVerifier(own: Record<string, unknown>, rest: Record<string, unknown>): Verifier {
+  if (own.verifier === undefined) return createVerifier(rest as unknown as VerifierOptions)
+  const verifier = own.verifier as Partial<Verifier> | null
+  if (typeof verifier !== 'object' || verifier === null || typeof verifier.verify !== 'function')
+    throw new ConfigError('verifier', 'must be a verifier made by createVerifier()')
+  const [other] = Object.keys(rest)
+  if (other !== undefined)
+    throw new ConfigError(other, 'cannot be combined with "verifier": set it when creating the verifier')
+  return verifier as Verifier
+}
+
+/**
+ * Builds what every adapter's middleware does, so the frameworks behave identically: skip CORS preflight,
+ * extract the token, apply `credentialsRequired`, verify. Options are checked now; a bad one throws a
+ * `ConfigError` naming it, at start-up.
+ *
+ * @example
+ * ```ts
+ * const authenticator = createAuthenticator<IncomingMessage>({ issuer, audience })
+ * const auth = await authenticator.authenticate(req, { method: req.method, headers: req.headers, rawHeaders: req.rawHeaders })
+ * ```
+ */
+export function createAuthenticator<Request>(options: AuthenticatorOptions<Request>): Authenticator<Request> {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'must be an object')
+  const { own, rest } = splitOptions(options as unknown as Record<string, unknown>)
+  check(own.credentialsRequired, 'credentialsRequired', 'boolean')
+  check(own.allowPreflight, 'allowPreflight', 'boolean')
+  check(own.getToken, 'getToken', 'function')
+  check(own.cookie, 'cookie', 'string')
+  check(own.query, 'query', 'string')
+  if (own.getToken !== undefined && (own.cookie !== undefined || own.query !== undefined))
+    throw new ConfigError(own.cookie === undefined ? 'query' : 'cookie', 'cannot be combined with "getToken"')
+  const verifier = resolveVerifier(own, rest)
+  const realm = verifier.realm
+  const credentialsRequired = own.credentialsRequired !== false
+  const allowPreflight = own.allowPreflight !== false
+  const getToken = own.getToken as RequestAuthOptions<Request>['getToken']
+  const cookie = own.cookie as string | undefined
+  const query = own.query as string | undefined
+
+  async function authenticate(request: Request, facts: RequestFacts): Promise<VerifiedToken | null> {
+    if (allowPreflight && isPreflight(facts)) return null
+    const token = getToken
+      ? await getToken(request)
+      : extractToken(facts.headers, {
+          ...(facts.rawHeaders ? { rawHeaders: facts.rawHeaders } : {}),
+          ...(cookie === undefined ? {} : { cookie }),
+          ...(query === undefined ? {} : { query, url: facts.url }),
+          ...(realm === undefined ? {} : { realm }),
+        })
+    if (token === undefined || token === null || token === '') {
+      if (!credentialsRequired) return null
+      throw new AuthError('credentials_required', realm === undefined ? {} : { realm })
+    }
+    return verifier.verify(token)
+  }
+
+  return { authenticate, verifier, realm }
+}
+
+function isPreflight(facts: RequestFacts): boolean {
+  if (facts.method !== 'OPTIONS') return false
+  const headers = facts.headers as { get?: unknown }
+  const value =
+    typeof headers.get === 'function'
+      ? (headers as { get(name: string): string | null }).get('access-control-request-method')
+      : (facts.headers as Record<string, unknown>)['access-control-request-method']
+  return value !== undefined && value !== null
+}
