@@ -34,7 +34,8 @@ function isCanonicalBase64url(segment: string): boolean {
   return (last & unusedBitsMask) === 0
 }
 
-function decodeSegment(segment: string): unknown {
+/** `part` names the segment in the error's `claim` when it decodes but is not UTF-8 JSON (diagnostics). */
+function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
   if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw malformed()
   try {
     // fatal: reject invalid UTF-8 rather than silently replacing it (RFC 8725 §3.7).
@@ -43,7 +44,7 @@ function decodeSegment(segment: string): unknown {
     )
     return JSON.parse(text)
   } catch (cause) {
-    throw new AuthError('token_malformed', { cause })
+    throw new AuthError('token_malformed', { cause, claim: part })
   }
 }
 
@@ -62,7 +63,7 @@ export function parseCompactToken(token: string, maxLength: number): UnverifiedT
   const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]
   if (!BASE64URL.test(signatureSegment) || !isCanonicalBase64url(signatureSegment)) throw malformed()
 
-  const header = decodeSegment(headerSegment)
+  const header = decodeSegment(headerSegment, 'header')
   if (!isJsonObject(header)) throw malformed('header')
   if (typeof header.alg !== 'string' || header.alg === '') throw malformed('alg')
   if (header.b64 !== undefined) throw malformed('b64')
@@ -77,7 +78,7 @@ export function parseCompactToken(token: string, maxLength: number): UnverifiedT
   // Nested JWTs (RFC 7519 §5.2) are not supported: the inner token would escape our checks.
   if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') throw malformed('cty')
 
-  const payload = decodeSegment(payloadSegment)
+  const payload = decodeSegment(payloadSegment, 'payload')
   if (!isJsonObject(payload)) throw malformed('payload')
   return { header, payload }
 }

@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import type { JWK } from 'jose'
+import { hasRocaFingerprint } from './roca.js'
 
 /**
  * Filters a JWK Set down to keys that are safe to verify with. Unsafe or unusable keys are skipped, never
@@ -61,6 +62,8 @@ export function unusableKeyReason(jwk: unknown): string | undefined {
     const bits = base64urlBitLength(key.n)
     if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) return 'RSA modulus size out of bounds'
     if (!isOddExponentOfAtLeastThree(key.e)) return 'RSA exponent is not odd and at least 3'
+    // jose and node:crypto accept these; anyone can factor them (CVE-2017-15361).
+    if (hasRocaFingerprint(Buffer.from(key.n, 'base64url'))) return 'RSA modulus is ROCA-vulnerable'
   }
   try {
     // node:crypto validates the encoding and, for EC keys, that the point is on the curve.
