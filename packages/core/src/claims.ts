@@ -57,7 +57,10 @@ export function checkClaims(payload: Record<string, unknown>, nowSeconds: number
   const iat = checkNumericDate(payload, 'iat')
   if (iat !== undefined && iat > nowSeconds + policy.clockTolerance) throw invalid('iat')
   for (const claim of ['iss', 'sub', 'jti']) checkOptionalString(payload, claim)
+  // RFC 7519 §4.1.3: a string or an array of strings, also when no audience is configured.
   const aud = payload.aud
-  if (Array.isArray(aud) && !aud.every((member) => typeof member === 'string')) throw invalid('aud')
+  if (aud !== undefined && typeof aud !== 'string') {
+    if (!Array.isArray(aud) || !aud.every((member) => typeof member === 'string')) throw invalid('aud')
+  }
   if (policy.accessTokenOnly) checkOptionalString(payload, 'client_id')
 }

@@ -52,7 +52,29 @@ const KNOWN_OPTIONS = new Set([
   'realm',
 ])
 
+const KNOWN_JWKS_OPTIONS = new Set([
+  'timeout',
+  'cooldown',
+  'cacheMaxAge',
+  'minCacheAge',
+  'maxCacheAge',
+  'refreshAhead',
+  'staleWindow',
+  'maxResponseBytes',
+  'maxKeys',
+  'fetch',
+])
+const KNOWN_CACHE_OPTIONS = new Set(['maxEntries', 'maxBytes'])
+const KNOWN_ISSUER_CONFIG_OPTIONS = new Set(['issuer', 'jwksUri', 'keys', 'secret', 'algorithms'])
+
 const MAX_CLOCK_TOLERANCE_SECONDS = 300
+
+/** A misspelt option (`jwks.timout`) would otherwise silently fall back to its default. */
+function rejectUnknown(value: object, known: ReadonlySet<string>, prefix: string): void {
+  for (const name of Object.keys(value)) {
+    if (!known.has(name)) throw new ConfigError(`${prefix}${name}`, 'is not a known option')
+  }
+}
 
 function number(
   value: unknown,
@@ -85,6 +107,7 @@ function resolveJwksSettings(jwks: JwksOptions | undefined, now: () => number): 
   if (jwks !== undefined && (typeof jwks !== 'object' || jwks === null))
     throw new ConfigError('jwks', 'must be an object')
   const o = jwks ?? {}
+  rejectUnknown(o, KNOWN_JWKS_OPTIONS, 'jwks.')
   const minCacheAge = number(o.minCacheAge, 'jwks.minCacheAge', 60_000, 0)
   const maxCacheAge = number(o.maxCacheAge, 'jwks.maxCacheAge', 86_400_000, minCacheAge)
   return {
@@ -202,6 +225,7 @@ function resolveIssuers(
     }
     options.issuer.forEach((config, index) => {
       const prefix = `issuer[${index}].`
+      rejectUnknown(config, KNOWN_ISSUER_CONFIG_OPTIONS, prefix)
       const [issuer] = nonEmptyStrings(config.issuer, `${prefix}issuer`) as [string]
       add({ issuer, ...resolveKeys(config, prefix, issuer, topAlgorithms, jwks) }, `${prefix}issuer`)
     })
@@ -220,9 +244,7 @@ function resolveIssuers(
 /** Validates every option once, at start-up, and resolves the defaults. */
 export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'must be an object')
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw new ConfigError(name, 'is not a known option')
-  }
+  rejectUnknown(options, KNOWN_OPTIONS, '')
   if (options.issuer === undefined) throw new ConfigError('issuer', 'is required (null accepts any issuer)')
   if (options.audience === undefined)
     throw new ConfigError('audience', 'is required (null skips the audience check)')
@@ -241,6 +263,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null)) {
     throw new ConfigError('cache', 'must be false or an object')
   }
+  if (cache) rejectUnknown(cache, KNOWN_CACHE_OPTIONS, 'cache.')
   if (options.realm !== undefined && typeof options.realm !== 'string')
     throw new ConfigError('realm', 'must be a string')
 
