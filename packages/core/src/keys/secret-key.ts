@@ -9,14 +9,40 @@ const MIN_SECRET_BYTES: Record<SymmetricAlgorithm, number> = { HS256: 32, HS384:
 
 export const HMAC_ALGORITHMS = Object.keys(MIN_SECRET_BYTES) as SymmetricAlgorithm[]
 
+/**
+ * True for text that is a key in PEM or JWK form, wherever it starts (leading whitespace, BOM, comments).
+ * Such a "secret" is almost always an issuer's public key: with it, anyone could mint HS256 tokens
+ * (CVE-2016-10555; fast-jwt CVE-2023-48223, CVE-2026-34950, GHSA-ww5h-9m49-7xx4, GHSA-g3jj-5cmm-3hxx).
+ */
+function looksLikeKeyMaterial(bytes: Buffer): boolean {
+  const text = bytes.toString('utf8')
+  if (/-----BEGIN [A-Z0-9 ]+-----/.test(text)) return true
+  const json = text.slice(text.search(/[{[]/))
+  try {
+    const value: unknown = JSON.parse(json)
+    return typeof value === 'object' && value !== null && ('kty' in value || 'keys' in value)
+  } catch {
+    return false
+  }
+}
+
 export function toSecretKey(secret: unknown, option: string): KeyObject {
   if (secret instanceof KeyObject) {
     if (secret.type !== 'secret')
       throw new ConfigError(option, 'must be a secret KeyObject, a string or bytes')
     return secret
   }
-  if (typeof secret === 'string') return createSecretKey(Buffer.from(secret, 'utf8'))
-  if (secret instanceof Uint8Array) return createSecretKey(Buffer.from(secret))
+  const bytes =
+    typeof secret === 'string'
+      ? Buffer.from(secret, 'utf8')
+      : secret instanceof Uint8Array
+        ? Buffer.from(secret)
+        : undefined
+  if (bytes !== undefined) {
+    if (looksLikeKeyMaterial(bytes))
+      throw new ConfigError(option, 'holds a PEM or JWK key: public keys belong in "keys", never in "secret"')
+    return createSecretKey(bytes)
+  }
   throw new ConfigError(option, 'must be a string, a Uint8Array or a secret KeyObject')
 }
 
