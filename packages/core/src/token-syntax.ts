@@ -34,6 +34,33 @@ function isCanonicalBase64url(segment: string): boolean {
   return (last & unusedBitsMask) === 0
 }
 
+/**
+ * Deepest JSON nesting accepted in a header or claims set. Real tokens nest a few levels (Keycloak's
+ * `resource_access.<client>.roles` is three). Deeper values are refused because verified claims are
+ * frozen, and V8 serializes frozen objects recursively: a claims set nested ~2 600 levels deep — which
+ * fits in 8 KiB — would make `JSON.stringify(auth.payload)` in an application's logger throw
+ * (RFC 8725 §2.9).
+ */
+const MAX_JSON_DEPTH = 64
+
+/** Nesting depth of JSON text, counting brackets outside strings; linear and allocation-free. */
+function jsonDepth(text: string): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c)
+        i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth)
+    else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return deepest
+}
+
 /** `part` names the segment in the error's `claim` when it decodes but is not UTF-8 JSON (diagnostics). */
 function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
   if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw malformed()
@@ -42,6 +69,7 @@ function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
       Buffer.from(segment, 'base64url'),
     )
+    if (jsonDepth(text) > MAX_JSON_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_JSON_DEPTH}`)
     return JSON.parse(text)
   } catch (cause) {
     throw new AuthError('token_malformed', { cause, claim: part })
