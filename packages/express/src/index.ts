@@ -1,1 +1,15 @@
-export {}
+export { jwtAuth } from './jwt-auth.js'
+export type { JwtAuthOptions } from './jwt-auth.js'
+export { requireAnyScope, requireClaims, requireRoles, requireScopes, toHandler } from './guards.js'
+export type { GuardHandler } from './guards.js'
+export { AuthError, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+export type {
+  AuthClaims,
+  AuthErrorCode,
+  GuardRequirement,
+  TokenHeader,
+  TokenPayload,
+  VerifiedToken,
+  Verifier,
+  VerifierOptions,
+} from '@tokenguard/core'

@@ -1,0 +1,54 @@
+import { createAuthenticator, type AuthenticatorOptions, type VerifiedToken } from '@tokenguard/core'
+import type { Request, RequestHandler } from 'express'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified token, set by `jwtAuth()`. Absent when the request passed without one. */
+      auth?: VerifiedToken
+    }
+  }
+}
+
+/**
+ * Options of {@link jwtAuth}: the core's `VerifierOptions` (or a shared `verifier`), plus
+ * `credentialsRequired`, `getToken(req)`, `cookie`, `query` and `allowPreflight`.
+ */
+export type JwtAuthOptions = AuthenticatorOptions<Request>
+
+// Guards run later on the same request and need the realm for their challenges.
+const realms = new WeakMap<Request, string>()
+
+/** The `realm` configured by the `jwtAuth()` that handled `req`. */
+export function realmOf(req: Request): string | undefined {
+  return realms.get(req)
+}
+
+/**
+ * Express 4 and 5 middleware: verifies the bearer token and sets `req.auth = { payload, header, token }`.
+ * A failure goes to `next(err)` as an `AuthError` carrying `status`, `headers` (`WWW-Authenticate`) and
+ * `expose`, which Express's default handler renders; your own error handler may format the body.
+ * Options are checked now: a bad option throws at start-up.
+ *
+ * @example
+ * ```ts
+ * app.use(jwtAuth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com' }))
+ * ```
+ */
+export function jwtAuth(options: JwtAuthOptions): RequestHandler {
+  const authenticator = createAuthenticator<Request>(options)
+  return (req, _res, next) => {
+    const facts = {
+      method: req.method,
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      url: req.originalUrl,
+    }
+    authenticator.authenticate(req, facts).then((auth) => {
+      if (authenticator.realm !== undefined) realms.set(req, authenticator.realm)
+      if (auth) req.auth = auth
+      next()
+    }, next)
+  }
+}
