@@ -24,8 +24,8 @@ export interface ExtractTokenOptions {
   realm?: string
 }
 
-/** `b64token` of RFC 6750 §2.1. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+/** RFC 6750 §2.1 credentials after the scheme: `1*SP b64token`. */
+const BEARER_CREDENTIALS = /^ +([A-Za-z0-9\-._~+/]+=*)$/
 const BEARER = /^bearer$/i
 
 function header(headers: HeadersLike, name: string): string | string[] | undefined {
@@ -47,13 +47,12 @@ function single(value: string | string[] | undefined, realm: string | undefined)
 
 function fromAuthorization(value: string | undefined, realm: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined
-  const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
+  const scheme = value.split(/[ \t]/, 1)[0] as string
   // Another scheme (Basic, …) is not ours: the request simply has no bearer credentials.
   if (!BEARER.test(scheme)) return undefined
-  const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '')
-  if (!B64TOKEN.test(token)) throw invalidRequest(realm)
-  return token
+  const match = BEARER_CREDENTIALS.exec(value.slice(scheme.length))
+  if (!match) throw invalidRequest(realm)
+  return match[1]
 }
 
 function fromCookie(
@@ -65,7 +64,7 @@ function fromCookie(
   const values = cookieHeader
     .split(';')
     .map((pair) => pair.trim())
-    .filter((pair) => pair.slice(0, pair.indexOf('=')) === name)
+    .filter((pair) => pair.startsWith(`${name}=`))
     .map((pair) => pair.slice(name.length + 1))
   if (values.length > 1) throw invalidRequest(realm)
   return values[0] || undefined
@@ -73,7 +72,13 @@ function fromCookie(
 
 function fromQuery(url: string | undefined, name: string, realm: string | undefined): string | undefined {
   if (!url) return undefined
-  const values = new URL(url, 'http://localhost').searchParams.getAll(name)
+  let values: string[]
+  try {
+    values = new URL(url, 'http://localhost').searchParams.getAll(name)
+  } catch {
+    // A request target no URL parser accepts is the client's fault, not a crash.
+    throw invalidRequest(realm)
+  }
   if (values.length > 1) throw invalidRequest(realm)
   return values[0] || undefined
 }

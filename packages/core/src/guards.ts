@@ -33,6 +33,17 @@ function requireNames(values: readonly unknown[], guard: string): readonly strin
   return Object.freeze([...(values as string[])])
 }
 
+/** RFC 6749 §3.3 `scope-token`: a name with a space or a quote could never be granted nor sent back. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+
+function requireScopeTokens(values: readonly unknown[], guard: string): readonly string[] {
+  const names = requireNames(values, guard)
+  if (!names.every((name) => SCOPE_TOKEN.test(name))) {
+    throw new ConfigError(guard, 'needs scope names without spaces, quotes or backslashes (RFC 6749 §3.3)')
+  }
+  return names
+}
+
 function guard(
   requirement: GuardRequirement,
   check: (payload: TokenPayload) => boolean,
@@ -40,19 +51,22 @@ function guard(
 ): Guard {
   const fn = (auth: VerifiedToken | null | undefined, realm?: string) => {
     if (!auth) throw new AuthError('credentials_required', realm === undefined ? {} : { realm })
-    if (!check(auth.payload as TokenPayload)) {
-      throw new AuthError('insufficient_scope', {
-        ...(scope ? { scope } : {}),
-        ...(realm === undefined ? {} : { realm }),
-      })
+    const options = { ...(scope ? { scope } : {}), ...(realm === undefined ? {} : { realm }) }
+    let granted: boolean
+    try {
+      granted = check(auth.payload as TokenPayload)
+    } catch (cause) {
+      // A predicate that throws denies access (fail closed) instead of escaping as a 500.
+      throw new AuthError('insufficient_scope', { ...options, cause })
     }
+    if (!granted) throw new AuthError('insufficient_scope', options)
   }
   return Object.assign(fn, { requirement })
 }
 
 /** Requires every one of `scopes` (from `scope`, `scp` or `permissions`). 403 `insufficient_scope` otherwise. */
 export function requireScopes(...scopes: string[]): Guard {
-  const values = requireNames(scopes, 'requireScopes')
+  const values = requireScopeTokens(scopes, 'requireScopes')
   return guard(
     { kind: 'scopes', match: 'all', values },
     (payload) => {
@@ -65,7 +79,7 @@ export function requireScopes(...scopes: string[]): Guard {
 
 /** Requires at least one of `scopes`. */
 export function requireAnyScope(...scopes: string[]): Guard {
-  const values = requireNames(scopes, 'requireAnyScope')
+  const values = requireScopeTokens(scopes, 'requireAnyScope')
   return guard(
     { kind: 'scopes', match: 'any', values },
     (payload) => {
@@ -88,10 +102,17 @@ export function requireAnyScope(...scopes: string[]): Guard {
  */
 export function requireRoles(...args: [...roles: string[], options: RoleGuardOptions] | string[]): Guard {
   const last = args[args.length - 1]
-  const options: RoleGuardOptions =
-    typeof last === 'object' && last !== null ? (last as RoleGuardOptions) : {}
-  const roles = requireNames(typeof last === 'object' ? args.slice(0, -1) : args, 'requireRoles')
+  const hasOptions = typeof last === 'object' && last !== null && !Array.isArray(last)
+  const options: RoleGuardOptions = hasOptions ? (last as RoleGuardOptions) : {}
+  const roles = requireNames(hasOptions ? args.slice(0, -1) : args, 'requireRoles')
   const claims = options.claims ?? DEFAULT_ROLE_CLAIMS
+  const isPath = (path: unknown) =>
+    (typeof path === 'string' && path !== '') ||
+    (Array.isArray(path) && path.length > 0 && path.every((key) => typeof key === 'string' && key !== ''))
+  if (!Array.isArray(claims) || claims.length === 0 || !claims.every(isPath)) {
+    // A string here would be read character by character, and no path at all would deny everyone.
+    throw new ConfigError('requireRoles.claims', 'must be a non-empty array of claim names or paths')
+  }
   const match = options.match ?? 'all'
   if (match !== 'all' && match !== 'any')
     throw new ConfigError('requireRoles.match', 'must be "all" or "any"')

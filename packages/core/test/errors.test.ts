@@ -1,0 +1,153 @@
+import { describe, expect, it } from '@jest/globals'
+import { AuthError, ConfigError, createVerifier, isAuthError, type AuthErrorCode } from '@tokenguard/core'
+import { expectAuthError } from './support/expect-error.js'
+import { AUDIENCE, ISSUER, makeKey, NOW, claims, sign } from './support/keys.js'
+
+/** AuthError (RFC 6750 §3.1 mapping) and ConfigError, and how anything thrown while verifying is mapped. */
+
+const INVALID_TOKEN: AuthErrorCode[] = [
+  'token_malformed',
+  'algorithm_not_allowed',
+  'key_not_found',
+  'signature_invalid',
+  'token_expired',
+  'token_not_yet_valid',
+  'claim_invalid',
+  'token_revoked',
+]
+
+describe('AuthError', () => {
+  it('is an Error named AuthError with a stable code', () => {
+    const error = new AuthError('token_expired')
+    expect(error).toBeInstanceOf(Error)
+    expect(error.name).toBe('AuthError')
+    expect(error.code).toBe('token_expired')
+    expect(error.stack).toBeDefined()
+  })
+
+  it('answers a missing token with 401 and a bare challenge', () => {
+    const error = new AuthError('credentials_required')
+    expect(error).toMatchObject({ status: 401, statusCode: 401, expose: true, error: undefined })
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer' })
+  })
+
+  it.each(INVALID_TOKEN)('answers %s with 401 invalid_token', (code) => {
+    const error = new AuthError(code)
+    expect(error).toMatchObject({ status: 401, statusCode: 401, expose: true, error: 'invalid_token' })
+    expect(error.headers['WWW-Authenticate']).toMatch(
+      /^Bearer error="invalid_token", error_description="[^"]+"$/,
+    )
+  })
+
+  it('answers invalid_request with 400', () => {
+    const error = new AuthError('invalid_request', { realm: 'api' })
+    expect(error).toMatchObject({ status: 400, statusCode: 400, expose: true, error: 'invalid_request' })
+    expect(error.headers['WWW-Authenticate']).toMatch(
+      /^Bearer realm="api", error="invalid_request", error_description="[^"]+"$/,
+    )
+  })
+
+  it('answers insufficient_scope with 403 and the needed scopes', () => {
+    const error = new AuthError('insufficient_scope', { scope: ['read', 'write'], realm: 'api' })
+    expect(error).toMatchObject({
+      status: 403,
+      statusCode: 403,
+      expose: true,
+      error: 'insufficient_scope',
+      scope: ['read', 'write'],
+    })
+    expect(error.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks the required permissions", scope="read write"',
+    )
+  })
+
+  it.each(['keys_unavailable', 'revocation_unavailable'] as const)(
+    'answers %s with 503, Retry-After and no challenge',
+    (code) => {
+      const error = new AuthError(code, { realm: 'api' })
+      expect(error).toMatchObject({ status: 503, statusCode: 503, expose: false, error: undefined })
+      expect(error.headers).toEqual({ 'Retry-After': '5' })
+    },
+  )
+
+  it('keeps the cause and the claim, never in the message', () => {
+    const cause = new Error('exp 12345 < now')
+    const error = new AuthError('claim_invalid', { cause, claim: 'exp' })
+    expect(error.cause).toBe(cause)
+    expect(error.claim).toBe('exp')
+    expect(error.message).not.toContain('12345')
+    expect(error.message).not.toContain('exp')
+  })
+
+  it('withRealm copies code, cause, claim and scope into a challenge with the realm', () => {
+    const cause = new Error('x')
+    const scoped = new AuthError('insufficient_scope', { cause, scope: ['read'] }).withRealm('api')
+    expect(scoped).toMatchObject({ code: 'insufficient_scope', cause, scope: ['read'] })
+    expect(scoped.headers['WWW-Authenticate']).toMatch(/^Bearer realm="api", .*scope="read"$/)
+    const claim = new AuthError('claim_invalid', { claim: 'aud' }).withRealm('api')
+    expect(claim.claim).toBe('aud')
+    const same = new AuthError('token_expired')
+    expect(same.withRealm(undefined)).toBe(same)
+  })
+})
+
+describe('isAuthError', () => {
+  it('recognises AuthError, also from another copy of the package', () => {
+    expect(isAuthError(new AuthError('token_expired'))).toBe(true)
+    const copy = Object.assign(new Error('x'), { name: 'AuthError', code: 'token_expired' })
+    expect(isAuthError(copy)).toBe(true)
+  })
+
+  it.each([
+    [new Error('x')],
+    [new TypeError('x')],
+    [{ name: 'AuthError', code: 'x' }],
+    [null],
+    ['AuthError'],
+  ])('rejects %p', (value) => {
+    expect(isAuthError(value)).toBe(false)
+  })
+})
+
+describe('ConfigError', () => {
+  it('is a TypeError naming the option', () => {
+    const error = new ConfigError('jwks.timeout', 'must be positive')
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.name).toBe('ConfigError')
+    expect(error.message).toContain('"jwks.timeout"')
+  })
+})
+
+describe('mapping what verification throws', () => {
+  it('keeps the jose error as cause', async () => {
+    const key = await makeKey('ES256')
+    const v = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: key.publicJwk,
+      now: () => NOW * 1000,
+    })
+    const error = await expectAuthError(v.verify(await sign(key, claims({ exp: NOW - 60 }))), 'token_expired')
+    expect(error.cause).toMatchObject({ code: 'ERR_JWT_EXPIRED' })
+  })
+
+  it.each([
+    ['a TypeError', () => new TypeError('Invalid currentDate')],
+    ['a DOMException', () => new DOMException('Invalid keyData', 'DataError')],
+    ['a string', () => 'boom'],
+  ])('maps %s thrown while verifying to 401 invalid_token, never a raw throw', async (_name, make) => {
+    const key = await makeKey('ES256')
+    const thrown = make()
+    const v = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: key.publicJwk,
+      now: () => {
+        throw thrown
+      },
+    })
+    const error = await v.verify(await sign(key, claims())).catch((e: unknown) => e)
+    expect(isAuthError(error)).toBe(true)
+    expect(error).toMatchObject({ status: 401, error: 'invalid_token', cause: thrown })
+  })
+})
