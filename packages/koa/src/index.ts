@@ -1,1 +1,15 @@
-export {}
+export { jwtAuth } from './jwt-auth.js'
+export type { AuthState, JwtAuthOptions } from './jwt-auth.js'
+export { requireAnyScope, requireClaims, requireRoles, requireScopes, toMiddleware } from './guards.js'
+export type { GuardMiddleware } from './guards.js'
+export { AuthError, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+export type {
+  AuthClaims,
+  AuthErrorCode,
+  GuardRequirement,
+  TokenHeader,
+  TokenPayload,
+  VerifiedToken,
+  Verifier,
+  VerifierOptions,
+} from '@tokenguard/core'

@@ -1,0 +1,55 @@
+import { createAuthenticator, type AuthenticatorOptions, type VerifiedToken } from '@tokenguard/core'
+import type { Context, Middleware } from 'koa'
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The verified token, set by `jwtAuth()`. Absent when the request passed without one. */
+    auth?: VerifiedToken
+  }
+}
+
+/** The part of `ctx.state` that `jwtAuth()` sets. */
+export interface AuthState {
+  auth?: VerifiedToken
+}
+
+/**
+ * Options of {@link jwtAuth}: the core's `VerifierOptions` (or a shared `verifier`), plus
+ * `credentialsRequired`, `getToken(ctx)`, `cookie`, `query` and `allowPreflight`.
+ */
+export type JwtAuthOptions = AuthenticatorOptions<Context>
+
+// Guards run later on the same request and need the realm for their challenges.
+const realms = new WeakMap<Context, string>()
+
+/** The `realm` configured by the `jwtAuth()` that handled `ctx`. */
+export function realmOf(ctx: Context): string | undefined {
+  return realms.get(ctx)
+}
+
+/**
+ * Koa 2 and 3 middleware: verifies the bearer token and sets `ctx.state.auth = { payload, header, token }`.
+ * A failure is thrown as an `AuthError` carrying `status`, `headers` (`WWW-Authenticate`) and `expose`,
+ * which Koa's `ctx.onerror` renders; an upstream `try/catch` middleware may format the body instead.
+ * Options are checked now: a bad option throws at start-up.
+ *
+ * @example
+ * ```ts
+ * app.use(jwtAuth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com' }))
+ * ```
+ */
+export function jwtAuth(options: JwtAuthOptions): Middleware<AuthState> {
+  const authenticator = createAuthenticator<Context>(options)
+  return async (ctx, next) => {
+    const facts = {
+      method: ctx.method,
+      headers: ctx.headers,
+      rawHeaders: ctx.req.rawHeaders,
+      url: ctx.originalUrl,
+    }
+    const auth = await authenticator.authenticate(ctx, facts)
+    if (authenticator.realm !== undefined) realms.set(ctx, authenticator.realm)
+    if (auth) ctx.state.auth = auth
+    await next()
+  }
+}
