@@ -52,11 +52,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     : config.requiredClaims
   const audience = config.audience ?? undefined
 
-  async function checkRevocation(result: VerifiedToken): Promise<void> {
-    if (!config.isRevoked) return
+  async function checkRevocation(
+    isRevoked: NonNullable<ResolvedOptions['isRevoked']>,
+    result: VerifiedToken,
+  ): Promise<void> {
     let revoked: boolean
     try {
-      revoked = await config.isRevoked(result.payload as TokenPayload, result.header)
+      revoked = await isRevoked(result.payload as TokenPayload, result.header)
     } catch (cause) {
       // The revocation store is infrastructure: its failure is a 503, never a 401 nor a pass.
       throw new AuthError('revocation_unavailable', { cause })
@@ -76,7 +78,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   async function verifyFully(token: string): Promise<VerifiedToken> {
-    const unverified = parseCompactToken(token, config.maxTokenLength)
+    const unverified = parseCompactToken(token)
     const trusted = selectIssuer(config, unverified.payload.iss)
     // Cheap header rules first, so a token that cannot pass costs no key lookup or fetch.
     if (!trusted.algorithms.includes(unverified.header.alg as string))
@@ -140,7 +142,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
       result ??= await verifyFully(token)
       // Revocation is never cached: it runs on every request, hit or miss.
-      if (config.isRevoked) await checkRevocation(result)
+      if (config.isRevoked) await checkRevocation(config.isRevoked, result)
       return result
     } catch (error) {
       throw toAuthError(error).withRealm(config.realm)

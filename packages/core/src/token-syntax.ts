@@ -84,8 +84,8 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
  * Checks the token's shape and decodes header and claims without verifying them.
  * @throws AuthError `token_malformed`
  */
-export function parseCompactToken(token: string, maxLength: number): UnverifiedToken {
-  if (token.length > maxLength) throw malformed()
+export function parseCompactToken(token: string): UnverifiedToken {
+  // The length cap is applied by the verifier before this (and before the token-cache lookup).
   const segments = token.split('.')
   if (segments.length !== 3) throw malformed()
   const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]
