@@ -1,1 +1,19 @@
-export {}
+import { jwtAuth } from './plugin.js'
+
+export { jwtAuth }
+export default jwtAuth
+export type { JwtAuthOptions } from './plugin.js'
+export { requireAnyScope, requireClaims, requireRoles, requireScopes, toHook } from './guards.js'
+export type { GuardHook } from './guards.js'
+export type { RouteAuthConfig } from './route-requirements.js'
+export { AuthError, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+export type {
+  AuthClaims,
+  AuthErrorCode,
+  GuardRequirement,
+  TokenHeader,
+  TokenPayload,
+  VerifiedToken,
+  Verifier,
+  VerifierOptions,
+} from '@tokenguard/core'

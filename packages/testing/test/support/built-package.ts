@@ -21,14 +21,15 @@ export async function ensureBuilt(name: string): Promise<void> {
 
 /**
  * Loads the built `@tokenguard/<name>` in a fresh Node process, the way a user's app would, and returns what
- * `probe` printed. `probe` is CommonJS (`require`) or ESM (`await import`) source that sets `result`.
+ * `probe` printed. `probe` is the body of an async function that may use `pkg` (what `require()` or
+ * `import()` returned) and sets `result`.
  */
 export async function loadBuilt(format: 'cjs' | 'esm', name: string, probe: string): Promise<unknown> {
   const specifier = `@tokenguard/${name}`
-  const source =
-    format === 'cjs'
-      ? `const pkg = require(${JSON.stringify(specifier)}); let result; ${probe}; console.log(JSON.stringify(result))`
-      : `const pkg = await import(${JSON.stringify(specifier)}); let result; ${probe}; console.log(JSON.stringify(result))`
+  const load =
+    format === 'cjs' ? `require(${JSON.stringify(specifier)})` : `await import(${JSON.stringify(specifier)})`
+  // An async function, so probes may await in CommonJS as well.
+  const source = `(async () => { const pkg = ${load}; let result; ${probe}; console.log(JSON.stringify(result)) })()`
   const args =
     format === 'cjs' ? ['--input-type=commonjs', '-e', source] : ['--input-type=module', '-e', source]
   // Run from the repository root so the package resolves through node_modules like an installed dependency.
