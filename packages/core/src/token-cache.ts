@@ -28,9 +28,12 @@ export interface TokenCacheStats {
   bytes: number
 }
 
+/** Least bytes charged for one entry, whatever its token. */
+const MIN_ENTRY_BYTES = 512
+
 /** Rough heap cost of an entry: the token string, its decoded claims and header, and bookkeeping. */
 function estimateBytes(token: string): number {
-  return token.length * 4 + 512
+  return token.length * 4 + MIN_ENTRY_BYTES
 }
 
 export interface TimePolicy {
@@ -64,7 +67,10 @@ export class TokenCache {
 
   constructor(maxEntries: number, maxBytes: number) {
     this.lru = new LRUCache<string, CachedVerification>({
-      max: maxEntries,
+      // lru-cache preallocates its bookkeeping for `max` slots up front, so a huge `maxEntries` would cost
+      // heap beyond `maxBytes` before anything is cached. More than maxBytes / MIN_ENTRY_BYTES entries
+      // can never fit anyway.
+      max: Math.min(maxEntries, Math.floor(maxBytes / MIN_ENTRY_BYTES)),
       maxSize: maxBytes,
       sizeCalculation: (_value, token) => estimateBytes(token),
     })

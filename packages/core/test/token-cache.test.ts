@@ -255,6 +255,15 @@ describe('verified-token cache', () => {
     // Each entry is charged at least the characters it keeps alive.
     expect(bytes).toBeGreaterThanOrEqual(size * tokens[0]!.length)
   })
+
+  it('sizes its bookkeeping by maxBytes when maxEntries is far larger', async () => {
+    // lru-cache preallocates per slot: 2^32 slots would not even fit in memory.
+    const { verifier } = setup({ cache: { maxEntries: 2 ** 32, maxBytes: 1024 * 1024 } })
+    const token = await sign(key, claims())
+    await verifier.verify(token)
+    await verifier.verify(token)
+    expect(verifier.cacheStats()).toMatchObject({ hits: 1, misses: 1, size: 1 })
+  })
 })
 
 describe('verified-token cache and key rotation', () => {

@@ -1,0 +1,38 @@
+import { env } from 'node:process'
+
+/**
+ * Run settings. `BENCH_QUICK=1` is for development (about a minute, numbers indicative only); the default
+ * is the full run the published numbers come from. Individual knobs can be overridden by environment.
+ */
+const quick = env.BENCH_QUICK === '1'
+
+function int(name, fallback) {
+  const value = env[name]
+  return value === undefined || value === '' ? fallback : Number.parseInt(value, 10)
+}
+
+export const settings = {
+  quick,
+  /** Verifier micro-benchmark: measured rounds, and the length of one measurement. */
+  verifierRounds: int('BENCH_VERIFIER_ROUNDS', quick ? 2 : 5),
+  verifierMs: int('BENCH_VERIFIER_MS', quick ? 60 : 400),
+  verifierWarmupMs: int('BENCH_VERIFIER_WARMUP_MS', quick ? 40 : 300),
+  /** HTTP benchmark: measured rounds, seconds per measurement, seconds of warm-up before it. */
+  httpRounds: int('BENCH_HTTP_ROUNDS', quick ? 1 : 3),
+  httpSeconds: int('BENCH_HTTP_SECONDS', quick ? 1 : 5),
+  httpWarmupSeconds: int('BENCH_HTTP_WARMUP_SECONDS', 1),
+  httpConnections: int('BENCH_HTTP_CONNECTIONS', 50),
+  /** Memory benchmark: distinct valid tokens pushed through one verifier. */
+  memoryTokens: int('BENCH_MEMORY_TOKENS', quick ? 100_000 : 1_000_000),
+  /**
+   * Pre-signed tokens per algorithm for cold runs. The RS256 pool (used by the HTTP runs) is larger than
+   * tokenguard's default cache (10 000 entries), so cycling through it in order never hits any cache.
+   */
+  coldPool: { RS256: 12_000, PS256: 6_000, ES256: 20_000, EdDSA: 20_000, HS256: 20_000 },
+  /** Tokens a warm HTTP run cycles through (the issue: 100 tokens reused). */
+  warmHttpTokens: 100,
+  /** Restrict to some frameworks or algorithms, e.g. `BENCH_ONLY=verifier,http,memory`. */
+  only: (env.BENCH_ONLY ?? 'verifier,http,memory').split(','),
+}
+
+export const ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256']

@@ -1,0 +1,262 @@
+import { VARIANT_NAMES } from './http-apps.js'
+import { contenders } from './verifier-cases.js'
+import { SCENARIOS } from './verifier-bench.js'
+
+/**
+ * Turns the raw results into docs/benchmarks.md (tables, ratios and the target check). The chart is
+ * svg-chart.js; the raw numbers go to docs/benchmarks.json.
+ */
+
+const int = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a')
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : Number.NaN)
+const x = (value) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a')
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+const mark = (pass) => (pass === undefined ? '–' : pass ? '✅' : '❌')
+
+function table(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+const SCENARIO_TITLES = {
+  'warm-1': 'warm (one token repeated), concurrency 1',
+  'warm-64': 'warm (one token repeated), concurrency 64',
+  'cold-1': 'cold (a new token every call), concurrency 1',
+  'cold-64': 'cold (a new token every call), concurrency 64',
+}
+
+/** The best peer of one framework and mode (highest median), as `[variant, entry]`. */
+export function bestPeer(byVariant) {
+  return Object.entries(byVariant)
+    .filter(
+      ([variant, entry]) => variant !== 'bare' && variant !== 'tokenguard' && Number.isFinite(entry.median),
+    )
+    .sort((a, b) => b[1].median - a[1].median)[0]
+}
+
+/** Checks the targets of issue 5; each item is `{ target, measured, pass }` (`pass` undefined: not measured). */
+export function evaluateTargets(results) {
+  const items = []
+  const http = results.http?.results
+  if (http) {
+    for (const [framework, byMode] of Object.entries(http)) {
+      const warm = byMode.warm ?? {}
+      const cold = byMode.cold ?? {}
+      const tgWarm = warm.tokenguard?.median
+      const tgCold = cold.tokenguard?.median
+      const warmBest = bestPeer(warm)
+      const coldBest = bestPeer(cold)
+      const warmRatio = ratio(tgWarm, warm.bare?.median)
+      items.push({
+        target: `HTTP warm ${framework}: tokenguard ≥ 0.90 × bare`,
+        measured: x(warmRatio),
+        pass: Number.isFinite(warmRatio) ? warmRatio >= 0.9 : undefined,
+      })
+      const warmPeer = ratio(tgWarm, warmBest?.[1].median)
+      items.push({
+        target: `HTTP warm ${framework}: ahead of every peer`,
+        measured: warmBest ? `${x(warmPeer)} ${VARIANT_NAMES[warmBest[0]]}` : 'n/a',
+        pass: Number.isFinite(warmPeer) ? warmPeer > 1 : undefined,
+      })
+      const coldPeer = ratio(tgCold, coldBest?.[1].median)
+      items.push({
+        target: `HTTP cold ${framework}: ahead of every peer`,
+        measured: coldBest ? `${x(coldPeer)} ${VARIANT_NAMES[coldBest[0]]}` : 'n/a',
+        pass: Number.isFinite(coldPeer) ? coldPeer > 1 : undefined,
+      })
+    }
+  }
+  const verifier = results.verifier?.results
+  if (verifier) {
+    for (const [alg, byScenario] of Object.entries(verifier)) {
+      const warm = ratio(
+        byScenario['warm-1']?.tokenguard?.median,
+        byScenario['warm-1']?.['fast-jwt-cache']?.median,
+      )
+      items.push({
+        target: `Verifier warm ${alg}: tokenguard ≥ 2 × fast-jwt (cache)`,
+        measured: x(warm),
+        pass: Number.isFinite(warm) ? warm >= 2 : undefined,
+      })
+      for (const scenario of ['cold-1', 'cold-64']) {
+        const cold = ratio(
+          byScenario[scenario]?.['tokenguard-nocache']?.median,
+          byScenario[scenario]?.jose?.median,
+        )
+        items.push({
+          target: `Verifier ${scenario} ${alg}: tokenguard (cache: false) ≥ 0.90 × jose.jwtVerify`,
+          measured: x(cold),
+          pass: Number.isFinite(cold) ? cold >= 0.9 : undefined,
+        })
+      }
+    }
+  }
+  for (const run of results.memory?.results ?? []) {
+    items.push({
+      target: `Memory, ${run.label}: heap growth ≤ cache.maxBytes`,
+      measured: `${mib(run.heapGrowth)} ≤ ${mib(run.maxBytes)} after ${int(run.tokens)} tokens`,
+      pass: run.withinBound,
+    })
+  }
+  return items
+}
+
+function httpSection(http) {
+  const parts = [
+    '## HTTP end to end',
+    '',
+    `\`GET /api\` through each framework with RS256 tokens from the same loopback JWK Set; autocannon with ` +
+      `${http.connections} connections${http.pinned ? ', server pinned to one CPU and the load generator to the other' : ''}. ` +
+      'Warm: 100 tokens reused. Cold: every request a new token (a pool larger than any cache, in order). ' +
+      'Requests per second, median over rounds; p99 latency in ms.',
+    '',
+  ]
+  const rows = []
+  for (const [framework, byMode] of Object.entries(http.results)) {
+    for (const [mode, byVariant] of Object.entries(byMode)) {
+      const tg = byVariant.tokenguard?.median
+      const best = bestPeer(byVariant)
+      for (const [variant, entry] of Object.entries(byVariant)) {
+        const value = entry.unavailable ? 'n/a' : int(entry.median)
+        const failed = entry.failed > 0 ? ` (${int(entry.failed)} failed)` : ''
+        rows.push([
+          framework,
+          mode,
+          VARIANT_NAMES[variant] ?? variant,
+          value + failed,
+          entry.unavailable ? '' : int(entry.latencyP99),
+          variant === 'tokenguard' ? x(ratio(tg, byVariant.bare?.median)) : '',
+          variant === 'tokenguard' ? x(ratio(tg, best?.[1].median)) : '',
+        ])
+      }
+    }
+  }
+  parts.push(
+    table(
+      ['Framework', 'Mode', 'App', 'req/s', 'p99 ms', 'tokenguard ÷ bare', 'tokenguard ÷ best peer'],
+      rows,
+    ),
+  )
+  return parts.join('\n')
+}
+
+function verifierSection(verifier) {
+  const parts = [
+    '## Verifier',
+    '',
+    'Operations per second, median over rounds. Synchronous libraries are timed in a plain loop, ' +
+      'asynchronous ones with an `await` per call; at concurrency 64 the raw node:crypto line uses the ' +
+      'thread-pool (callback) form. Static keys, issuer and audience checked by everyone. tokenguard runs ' +
+      'with its default cache; each cold measurement uses a fresh instance and never repeats a token.',
+  ]
+  const names = Object.fromEntries(contenders.map((contender) => [contender.id, contender.name]))
+  for (const scenario of SCENARIOS) {
+    const ids = contenders
+      .map((contender) => contender.id)
+      .filter((id) => Object.values(verifier.results).some((byScenario) => byScenario[scenario.id]?.[id]))
+    const ratios =
+      scenario.mode === 'warm'
+        ? [['tokenguard ÷ fast-jwt (cache)', 'tokenguard', 'fast-jwt-cache']]
+        : [
+            ['tokenguard ÷ jose', 'tokenguard', 'jose'],
+            ['tokenguard (cache: false) ÷ jose', 'tokenguard-nocache', 'jose'],
+          ]
+    const rows = Object.entries(verifier.results).map(([alg, byScenario]) => {
+      const cells = byScenario[scenario.id]
+      return [
+        alg,
+        ...ids.map((id) => (cells[id]?.unsupported ? 'n/a' : int(cells[id]?.median))),
+        ...ratios.map(([, a, b]) => x(ratio(cells[a]?.median, cells[b]?.median))),
+      ]
+    })
+    parts.push(
+      '',
+      `### ${SCENARIO_TITLES[scenario.id]}`,
+      '',
+      table(['alg', ...ids.map((id) => names[id]), ...ratios.map(([title]) => title)], rows),
+    )
+  }
+  const unsupported = new Set()
+  for (const byScenario of Object.values(verifier.results)) {
+    for (const byContender of Object.values(byScenario)) {
+      for (const [id, entry] of Object.entries(byContender))
+        if (entry.unsupported) unsupported.add(`${names[id]}: ${entry.unsupported}`)
+    }
+  }
+  if (unsupported.size > 0) parts.push('', `n/a: ${[...unsupported].join('; ')}`)
+  return parts.join('\n')
+}
+
+function memorySection(memory) {
+  const rows = memory.results.map((run) => [
+    run.label,
+    `${int(run.maxEntries)} / ${mib(run.maxBytes)}`,
+    int(run.tokens),
+    mib(run.heapBefore),
+    mib(run.heapAfter),
+    mib(run.heapGrowth),
+    int(run.cacheSize),
+    `${int(run.heapPerEntry)} / ${int(run.estimatePerEntry)}`,
+    mark(run.withinBound),
+  ])
+  return [
+    '## Memory',
+    '',
+    'Distinct valid HS256 tokens (about 300 characters) through one verifier. Heap measured after a full ' +
+      'GC, before the verifier is created and after the last token; growth must stay within `cache.maxBytes`.',
+    '',
+    table(
+      [
+        'Cache',
+        'maxEntries / maxBytes',
+        'Tokens',
+        'Heap before',
+        'Heap after',
+        'Growth',
+        'Entries',
+        'Heap / estimate per entry (bytes)',
+        'Within bound',
+      ],
+      rows,
+    ),
+  ].join('\n')
+}
+
+export function renderMarkdown(results) {
+  const env = results.environment
+  const targets = evaluateTargets(results)
+  const sections = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/src/run.js). Do not edit by hand. -->',
+    '',
+    `Measured ${env.date} on Node ${env.node}, ${env.cpus} × ${env.cpuModel}, ${env.platform}; ` +
+      `${env.quick ? '**quick mode (BENCH_QUICK=1): indicative only**' : 'full mode'}. Load average at start: ` +
+      `${env.loadavg.map((value) => value.toFixed(2)).join(', ')}. Rounds: verifier ${env.verifierRounds} × ` +
+      `${env.verifierMs} ms, HTTP ${env.httpRounds} × ${env.httpSeconds} s (after ${env.httpWarmupSeconds} s warm-up). ` +
+      'Contenders run interleaved, in a rotating order; every figure is a median over rounds. ' +
+      'Raw numbers: [benchmarks.json](benchmarks.json).',
+    '',
+    '![Requests per second and verifications per second](benchmarks.svg)',
+    '',
+    '## Targets',
+    '',
+    table(
+      ['Target', 'Measured', ''],
+      targets.map((item) => [item.target, item.measured, mark(item.pass)]),
+    ),
+  ]
+  if (results.http) sections.push('', httpSection(results.http))
+  if (results.verifier) sections.push('', verifierSection(results.verifier))
+  if (results.memory) sections.push('', memorySection(results.memory))
+  sections.push(
+    '',
+    '## How to run',
+    '',
+    '`npm run bench` (full, about 15 minutes) or `BENCH_QUICK=1 npm run bench` (about a minute, for ' +
+      'development). `BENCH_ONLY=verifier,http,memory` selects parts; parts not run keep their previous ' +
+      'results. Run it on an otherwise idle machine: the numbers are only comparable within one run.',
+    '',
+  )
+  return sections.join('\n')
+}
