@@ -1,4 +1,4 @@
-import { jwtVerify } from 'jose'
+import { jwtVerify, type JWTVerifyOptions } from 'jose'
 import { checkClaims, checkTokenType, RFC9068_REQUIRED_CLAIMS } from './claims.js'
 import { deepFreeze } from './deep-freeze.js'
 import { AuthError } from './errors.js'
@@ -66,15 +66,31 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (revoked) throw new AuthError('token_revoked')
   }
 
-  async function runValidate(payload: TokenPayload, header: TokenHeader): Promise<void> {
-    if (!config.validate) return
+  async function runValidate(
+    validate: NonNullable<ResolvedOptions['validate']>,
+    payload: TokenPayload,
+    header: TokenHeader,
+  ): Promise<void> {
     let verdict: boolean | void
     try {
-      verdict = await config.validate(payload, header)
+      verdict = await validate(payload, header)
     } catch (cause) {
       throw cause instanceof AuthError ? cause : new AuthError('claim_invalid', { cause, claim: 'validate' })
     }
     if (verdict === false) throw new AuthError('claim_invalid', { claim: 'validate' })
+  }
+
+  // jose's options per trusted issuer, built once; only `currentDate` changes per call.
+  const joseOptions = new Map<TrustedIssuer, JWTVerifyOptions>()
+  for (const trusted of config.issuers.values()) {
+    joseOptions.set(trusted, {
+      algorithms: trusted.algorithms as string[],
+      ...(trusted.issuer === null ? {} : { issuer: trusted.issuer }),
+      ...(audience === undefined ? {} : { audience }),
+      clockTolerance: config.clockTolerance,
+      ...(config.maxTokenAge === undefined ? {} : { maxTokenAge: config.maxTokenAge }),
+      requiredClaims,
+    })
   }
 
   async function verifyFully(token: string): Promise<VerifiedToken> {
@@ -86,17 +102,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     checkTokenType(unverified.header.typ, config.accessTokenOnly)
     const nowMs = config.now()
     const generation = trusted.keys.generation
-    const { payload, protectedHeader } = await jwtVerify(token, trusted.keys.getKey, {
-      algorithms: trusted.algorithms as string[],
-      ...(trusted.issuer === null ? {} : { issuer: trusted.issuer }),
-      ...(audience === undefined ? {} : { audience }),
-      clockTolerance: config.clockTolerance,
-      ...(config.maxTokenAge === undefined ? {} : { maxTokenAge: config.maxTokenAge }),
-      requiredClaims,
-      currentDate: new Date(nowMs),
-    })
+    const options = { ...joseOptions.get(trusted), currentDate: new Date(nowMs) }
+    // A key resolved for this alg and kid before is handed to jose as is: no key search, no extra await.
+    const known = trusted.keys.knownKey?.(unverified.header.alg as string, unverified.header.kid, nowMs)
+    const { payload, protectedHeader } = await (known === undefined
+      ? jwtVerify(token, trusted.keys.getKey, options)
+      : jwtVerify(token, known, options))
     checkClaims(payload as Record<string, unknown>, nowMs / 1000, config)
-    await runValidate(payload as TokenPayload, protectedHeader)
+    if (config.validate) await runValidate(config.validate, payload as TokenPayload, protectedHeader)
     const result: VerifiedToken = deepFreeze({
       payload: payload as TokenPayload,
       header: protectedHeader as TokenHeader,

@@ -61,14 +61,16 @@ function jsonDepth(text: string): number {
   return deepest
 }
 
+// fatal: reject invalid UTF-8 rather than silently replacing it (RFC 8725 §3.7). One shared instance:
+// without `stream`, decode() keeps no state between calls, and constructing a decoder costs more than
+// decoding a claims set.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 /** `part` names the segment in the error's `claim` when it decodes but is not UTF-8 JSON (diagnostics). */
 function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
   if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw malformed()
   try {
-    // fatal: reject invalid UTF-8 rather than silently replacing it (RFC 8725 §3.7).
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
-      Buffer.from(segment, 'base64url'),
-    )
+    const text = UTF8.decode(Buffer.from(segment, 'base64url'))
     if (jsonDepth(text) > MAX_JSON_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_JSON_DEPTH}`)
     return JSON.parse(text)
   } catch (cause) {

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JWK, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
 import { AuthError } from '../errors.js'
+import { rememberKeys, type RememberingResolver } from '../keys/key-memo.js'
 import type { KeySource, VerificationKey } from '../keys/key-source.js'
 import { FetchJsonError, fetchJson, type FetchJsonOptions } from './fetch-json.js'
 import { selectUsableKeys } from './usable-keys.js'
@@ -19,7 +20,7 @@ export interface RemoteKeySetSettings extends FetchJsonOptions {
 /** After a failed fetch, wait at least this long (or the cooldown, if shorter) before trying again. */
 const RETRY_AFTER_FAILURE_MS = 5_000
 
-type LocalKeySet = ReturnType<typeof createLocalJWKSet>
+type LocalKeySet = RememberingResolver
 
 /** Identity of a key for rotation tracking: its `kid` and its public material. */
 function keyIdentity(jwk: JWK): string {
@@ -75,6 +76,12 @@ export class RemoteKeySet implements KeySource {
   freshen(nowMs: number): Promise<void> | undefined {
     if (this.keySet !== undefined && nowMs < this.expiresAt - this.settings.refreshAhead) return undefined
     return this.currentKeySet().then(() => undefined)
+  }
+
+  knownKey(alg: string, kid: unknown, nowMs: number): VerificationKey | undefined {
+    // Only while no refresh is due: otherwise `getKey` must run, and refresh the set.
+    if (this.keySet === undefined || nowMs >= this.expiresAt - this.settings.refreshAhead) return undefined
+    return this.keySet.known(alg, kid)
   }
 
   private async currentKeySet(): Promise<LocalKeySet> {
@@ -148,7 +155,7 @@ export class RemoteKeySet implements KeySource {
         ? cacheMaxAge
         : Math.min(maxCacheAge, Math.max(minCacheAge, maxAgeSeconds * 1000))
     this.identities = identities
-    this.keySet = createLocalJWKSet({ keys })
+    this.keySet = rememberKeys(createLocalJWKSet({ keys }))
     this.expiresAt = this.settings.now() + age
   }
 }

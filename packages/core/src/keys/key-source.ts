@@ -22,4 +22,9 @@ export interface KeySource {
    * `undefined` when the set is fresh (the common, synchronous case). Absent for keys that never change.
    */
   freshen?(nowMs: number): Promise<void> | undefined
+  /**
+   * The key `getKey` already resolved for this `alg` and `kid` from the current, fresh set, or
+   * `undefined` (then call `getKey`). Lets the verifier give jose the key itself on the hot path.
+   */
+  knownKey?(alg: string, kid: unknown, nowMs: number): VerificationKey | undefined
 }

@@ -3,6 +3,7 @@ import { createLocalJWKSet, type JWK } from 'jose'
 import { ConfigError } from '../errors.js'
 import { unusableKeyReason } from '../jwks/usable-keys.js'
 import type { KeyInput } from '../options.js'
+import { rememberKeys } from './key-memo.js'
 import type { KeySource } from './key-source.js'
 
 function isKeySet(value: object): value is { keys: unknown[] } {
@@ -46,6 +47,6 @@ export function createStaticKeySet(inputs: KeyInput | KeyInput[], option = 'keys
     }
   }
   if (keys.length === 0) throw new ConfigError(option, 'holds no keys')
-  const resolve = createLocalJWKSet({ keys })
-  return { getKey: resolve, generation: 0 }
+  const resolve = rememberKeys(createLocalJWKSet({ keys }))
+  return { getKey: resolve, knownKey: (alg, kid) => resolve.known(alg, kid), generation: 0 }
 }
