@@ -63,6 +63,20 @@ export const TRANSPORT_ROWS: Row[] = [
     status: 400,
     challenge: invalidRequest,
   })),
+  {
+    item: '59',
+    name: 'empty Authorization header → 401 bare challenge',
+    request: async () => ({ headers: [['authorization', '']] }),
+    status: 401,
+    challenge: bare,
+  },
+  {
+    item: '59',
+    name: 'Latin-1 bytes in the bearer value → 400 invalid_request',
+    request: async () => ({ headers: [['authorization', 'Bearer tok\u00e9n.\u00ff\u00fe.x']] }),
+    status: 400,
+    challenge: invalidRequest,
+  },
   // 60. More than one token or method.
   {
     item: '60',
@@ -116,6 +130,15 @@ export const TRANSPORT_ROWS: Row[] = [
     status: 400,
     challenge: invalidRequest,
   },
+  {
+    item: '60',
+    name: '50 Authorization header lines → 400 invalid_request',
+    request: async () => ({
+      headers: Array.from({ length: 50 }, (_, i): [string, string] => ['authorization', `Bearer t${i}`]),
+    }),
+    status: 400,
+    challenge: invalidRequest,
+  },
   // 61. Location policy.
   {
     item: '61',
@@ -124,6 +147,14 @@ export const TRANSPORT_ROWS: Row[] = [
     request: async (f) => ({ path: `/protected?access_token=${await good(f)}` }),
     status: 200,
     challenge: null,
+  },
+  {
+    item: '61',
+    name: 'broken percent-encoding in the query token (query enabled) → 401 invalid_token',
+    profile: 'query',
+    request: async () => ({ path: '/protected?access_token=%ZZ%E0%A4%A.%00.%' }),
+    status: 401,
+    challenge: invalidToken,
   },
   {
     item: '61',
