@@ -25,8 +25,12 @@ import { kinds, schedule, signPools, type Kind, type Pools } from './traffic.js'
  */
 
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 5000)
+if (!Number.isSafeInteger(REQUESTS) || REQUESTS < 1)
+  throw new TypeError('SOAK_REQUESTS must be a positive integer')
 const CONCURRENCY = 32
 const HEAP_BOUND = 16 * 1024 * 1024
+// A generous limit, not a speed check: lets the long mode run without Jest's 30 s default cutting it off.
+const TIMEOUT = Math.max(30_000, REQUESTS * 2)
 
 // Jest runs without --expose-gc; V8 can still enable gc() at run time, for a fresh context.
 setFlagsFromString('--expose-gc')
@@ -109,28 +113,32 @@ describe.each(Object.entries(FRAMEWORK_APPS))('soak: %s', (_framework, createApp
   })
   afterAll(() => Promise.all([main.close(), down.close()]))
 
-  it(`${REQUESTS} mixed requests, concurrency ${CONCURRENCY}: only expected statuses, only designed 503s, heap growth < 16 MB`, async () => {
-    const list = kinds(pools)
-    // Warm-up: discovery, the JWK Set, JIT and the token cache, so the baseline is the steady state.
-    await soak(main, down, list, 500)
-    const baseline = heapAfterGc()
+  it(
+    `${REQUESTS} mixed requests, concurrency ${CONCURRENCY}: only expected statuses, only designed 503s, heap growth < 16 MB`,
+    async () => {
+      const list = kinds(pools)
+      // Warm-up: discovery, the JWK Set, JIT and the token cache, so the baseline is the steady state.
+      await soak(main, down, list, 500)
+      const baseline = heapAfterGc()
 
-    const tally = await soak(main, down, list, REQUESTS)
+      const tally = await soak(main, down, list, REQUESTS)
 
-    expect(tally.clientErrors).toEqual([])
-    expect(tally.unexpected).toEqual([])
-    expect(tally.fiveHundreds).toBe(tally.designed503)
-    expect(tally.designed503).toBeGreaterThan(0)
-    const seen = [...tally.byKind.values()]
-      .flatMap((counts) => [...counts.values()])
-      .reduce((a, b) => a + b, 0)
-    expect(seen).toBe(REQUESTS)
-    expect(tally.byKind.size).toBe(list.length)
+      expect(tally.clientErrors).toEqual([])
+      expect(tally.unexpected).toEqual([])
+      expect(tally.fiveHundreds).toBe(tally.designed503)
+      expect(tally.designed503).toBeGreaterThan(0)
+      const seen = [...tally.byKind.values()]
+        .flatMap((counts) => [...counts.values()])
+        .reduce((a, b) => a + b, 0)
+      expect(seen).toBe(REQUESTS)
+      expect(tally.byKind.size).toBe(list.length)
 
-    const valid = await sendRaw(main.url, { headers: [['authorization', `Bearer ${pools.valid[0]}`]] })
-    expect(valid.status).toBe(200)
-    const growth = heapAfterGc() - baseline
-    if (process.env.SOAK_REPORT) process.stdout.write(`heap growth ${(growth / 1048576).toFixed(1)} MB\n`)
-    expect(growth).toBeLessThan(HEAP_BOUND)
-  })
+      const valid = await sendRaw(main.url, { headers: [['authorization', `Bearer ${pools.valid[0]}`]] })
+      expect(valid.status).toBe(200)
+      const growth = heapAfterGc() - baseline
+      if (process.env.SOAK_REPORT) process.stdout.write(`heap growth ${(growth / 1048576).toFixed(1)} MB\n`)
+      expect(growth).toBeLessThan(HEAP_BOUND)
+    },
+    TIMEOUT,
+  )
 })
