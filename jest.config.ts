@@ -38,6 +38,7 @@ const config: Config = {
     project('examples', ['<rootDir>/examples']),
   ],
   coverageProvider: 'v8',
+  coverageReporters: ['text-summary', 'lcov'],
   collectCoverageFrom: ['packages/*/src/**/*.ts'],
   coverageThreshold: {
     global: {},
