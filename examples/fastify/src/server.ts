@@ -11,11 +11,16 @@ if (!ISSUER || !AUDIENCE) {
   )
   process.exit(1)
 }
+const port = Number(PORT)
+if (!/^\d+$/.test(PORT) || port > 65535) {
+  console.error(`PORT must be 0–65535, got "${PORT}"`)
+  process.exit(1)
+}
 
 try {
   // Fastify's request log holds method, URL and address, never the Authorization header.
   const app = await createApp({ issuer: ISSUER, audience: AUDIENCE }, { logger: true })
-  await app.listen({ port: Number(PORT), host: HOST })
+  await app.listen({ port, host: HOST })
 
   let stopping = false
   const stop = (): void => {

@@ -12,12 +12,23 @@ if (!ISSUER || !AUDIENCE) {
   )
   process.exit(1)
 }
+const port = Number(PORT)
+if (!/^\d+$/.test(PORT) || port > 65535) {
+  console.error(`PORT must be 0–65535, got "${PORT}"`)
+  process.exit(1)
+}
 
-// Options are checked here: a bad ISSUER fails now, not on the first request.
-const app = createApp({ issuer: ISSUER, audience: AUDIENCE })
-const server = app.listen(Number(PORT), HOST, () => {
-  const { port } = server.address() as AddressInfo
-  console.log(`Koa example on http://${HOST}:${port}, tokens from ${ISSUER} for audience ${AUDIENCE}`)
+let app: ReturnType<typeof createApp>
+try {
+  // Options are checked here: a bad ISSUER fails now, not on the first request.
+  app = createApp({ issuer: ISSUER, audience: AUDIENCE })
+} catch (error) {
+  console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}
+const server = app.listen(port, HOST, () => {
+  const { port: actual } = server.address() as AddressInfo
+  console.log(`Koa example on http://${HOST}:${actual}, tokens from ${ISSUER} for audience ${AUDIENCE}`)
 })
 server.on('error', (error) => {
   console.error(`Cannot start: ${error.message}`)
