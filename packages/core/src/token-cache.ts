@@ -5,8 +5,9 @@ import type { VerifiedToken } from './types.js'
 
 /**
  * The verified-token cache. A client reuses its access token for minutes; verifying the signature again
- * on every request is wasted work. Entries are keyed on the exact compact token, which the strict syntax
- * check made canonical before it was first verified; the cache is per verifier, so the configuration is
+ * on every request is wasted work. An entry serves only the exact compact token it was made for (found by
+ * the token's tail, then compared in full), which the strict syntax check made canonical before it was
+ * first verified; the cache is per verifier, so the configuration is
  * part of the key by construction. Only successes are stored: a failure can never poison a valid token.
  */
 
@@ -60,6 +61,16 @@ export function checkTimes(entry: CachedVerification, nowMs: number, policy: Tim
   }
 }
 
+/**
+ * Characters of the token the LRU is keyed on: its tail, i.e. the end of the signature, which differs
+ * between any two tokens an issuer signed. Hashing a 600-character token for every lookup costs more than
+ * everything else a cache hit does; an entry only counts as a hit when its whole token is identical, so
+ * two tokens sharing a tail can at worst take turns in one slot, and a forged token never matches.
+ */
+const SLOT_CHARS = 32
+
+const slotOf = (token: string) => token.slice(-SLOT_CHARS)
+
 export class TokenCache {
   private readonly lru: LRUCache<string, CachedVerification>
   private hits = 0
@@ -72,15 +83,19 @@ export class TokenCache {
       // can never fit anyway.
       max: Math.min(maxEntries, Math.floor(maxBytes / MIN_ENTRY_BYTES)),
       maxSize: maxBytes,
-      sizeCalculation: (_value, token) => estimateBytes(token),
+      sizeCalculation: (entry) => estimateBytes(entry.result.token),
     })
   }
 
-  /** A usable entry for `token`, or `undefined`. Entries made stale by key rotation are dropped. */
+  /** A usable entry for exactly `token`, or `undefined`. Entries made stale by key rotation are dropped. */
   get(token: string): CachedVerification | undefined {
-    const entry = this.lru.get(token)
-    if (entry === undefined || !this.isCurrent(entry)) {
-      if (entry !== undefined) this.lru.delete(token)
+    const entry = this.lru.get(slotOf(token))
+    if (entry === undefined || entry.result.token !== token) {
+      this.misses++
+      return undefined
+    }
+    if (!this.isCurrent(entry)) {
+      this.lru.delete(slotOf(token))
       this.misses++
       return undefined
     }
@@ -91,11 +106,13 @@ export class TokenCache {
   /** Stores a verification for at most `lifetimeMs` (real time; the token's `exp` is re-checked anyway). */
   set(token: string, entry: CachedVerification, lifetimeMs: number | undefined): void {
     if (lifetimeMs !== undefined && lifetimeMs <= 0) return
-    this.lru.set(token, entry, lifetimeMs === undefined ? {} : { ttl: Math.ceil(lifetimeMs) })
+    this.lru.set(slotOf(token), entry, lifetimeMs === undefined ? {} : { ttl: Math.ceil(lifetimeMs) })
   }
 
+  /** Drops the entry of exactly `token` (never another token's entry in the same slot). */
   delete(token: string): void {
-    this.lru.delete(token)
+    const slot = slotOf(token)
+    if (this.lru.peek(slot)?.result.token === token) this.lru.delete(slot)
   }
 
   /** Whether the key that verified `entry` may still be in its issuer's set (checked after a refresh). */
@@ -105,7 +122,7 @@ export class TokenCache {
 
   /** Drops an entry a key refresh made stale after `get` returned it; that lookup counts as a miss. */
   invalidate(token: string): void {
-    this.lru.delete(token)
+    this.delete(token)
     this.hits--
     this.misses++
   }
