@@ -33,6 +33,10 @@ export const settings = {
   warmHttpTokens: 100,
   /** Restrict to some frameworks or algorithms, e.g. `BENCH_ONLY=verifier,http,memory`. */
   only: (env.BENCH_ONLY ?? 'verifier,http,memory').split(','),
+  /** For development: restrict the HTTP part, e.g. `BENCH_FRAMEWORKS=koa BENCH_VARIANTS=bare,tokenguard`. */
+  frameworks: env.BENCH_FRAMEWORKS?.split(','),
+  variants: env.BENCH_VARIANTS?.split(','),
+  modes: env.BENCH_MODES?.split(','),
 }
 
 export const ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256']

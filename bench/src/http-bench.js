@@ -52,6 +52,19 @@ function stopServer(child) {
   })
 }
 
+/** The server's CPU time (µs) and request count so far. */
+function serverStats(child) {
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (!message?.stats) return
+      child.off('message', onMessage)
+      resolve(message.stats)
+    }
+    child.on('message', onMessage)
+    child.send('stats')
+  })
+}
+
 /** A request source handing out tokens in order, cycling: one per request. */
 function tokenSource(tokens) {
   let next = 0
@@ -104,10 +117,14 @@ async function measureOnce(framework, variant, mode, config, fixture, pin) {
     // One cyclic sequence for warm-up and measurement: in cold mode no token repeats within any cache.
     const nextToken = tokenSource(tokens)
     await load(server.port, nextToken, settings.httpWarmupSeconds)
+    const before = await serverStats(server.child)
     const result = await load(server.port, nextToken, settings.httpSeconds)
+    const after = await serverStats(server.child)
     const failed = result.non2xx + result.errors + result.timeouts
+    const cpu = (usage) => usage.cpu.user + usage.cpu.system
     return {
       rps: result.requests.total / result.duration,
+      cpuPerRequest: (cpu(after) - cpu(before)) / Math.max(1, after.requests - before.requests),
       latencyP50: result.latency.p50,
       latencyP99: result.latency.p99,
       failed,
@@ -129,11 +146,21 @@ export async function runHttpBench(fixtures, jwks) {
     for (let round = 0; round < settings.httpRounds; round++) {
       process.stderr.write(`  http round ${round + 1}/${settings.httpRounds}\n`)
       for (const [framework, { variants }] of Object.entries(FRAMEWORKS)) {
+        if (settings.frameworks && !settings.frameworks.includes(framework)) continue
         results[framework] ??= {}
         for (const mode of MODES) {
+          if (settings.modes && !settings.modes.includes(mode)) continue
           results[framework][mode] ??= {}
-          for (const variant of rotate(variants, round)) {
-            const entry = (results[framework][mode][variant] ??= { rounds: [], latencyP99: [], failed: 0 })
+          const selected = variants.filter(
+            (variant) => !settings.variants || settings.variants.includes(variant),
+          )
+          for (const variant of rotate(selected, round)) {
+            const entry = (results[framework][mode][variant] ??= {
+              rounds: [],
+              cpuPerRequest: [],
+              latencyP99: [],
+              failed: 0,
+            })
             if (entry.unavailable) continue
             const outcome = await measureOnce(framework, variant, mode, config, fixture, pin)
             if (outcome.unavailable) {
@@ -142,9 +169,12 @@ export async function runHttpBench(fixtures, jwks) {
               continue
             }
             entry.rounds.push(outcome.rps)
+            entry.cpuPerRequest.push(outcome.cpuPerRequest)
             entry.latencyP99.push(outcome.latencyP99)
             entry.failed += outcome.failed
-            process.stderr.write(`    ${framework} ${mode} ${variant}: ${Math.round(outcome.rps)} req/s\n`)
+            process.stderr.write(
+              `    ${framework} ${mode} ${variant}: ${Math.round(outcome.rps)} req/s, ${outcome.cpuPerRequest.toFixed(1)} µs CPU/req\n`,
+            )
           }
         }
       }
@@ -157,6 +187,7 @@ export async function runHttpBench(fixtures, jwks) {
       for (const entry of Object.values(byVariant)) {
         entry.median = median(entry.rounds)
         entry.latencyP99 = median(entry.latencyP99)
+        entry.cpuPerRequest = median(entry.cpuPerRequest)
       }
     }
   }
