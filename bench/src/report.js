@@ -108,7 +108,9 @@ function httpSection(http) {
     `\`GET /api\` through each framework with RS256 tokens from the same loopback JWK Set; autocannon with ` +
       `${http.connections} connections${http.pinned ? ', server pinned to one CPU and the load generator to the other' : ''}. ` +
       'Warm: 100 tokens reused. Cold: every request a new token (a pool larger than any cache, in order). ' +
-      'Requests per second, median over rounds; p99 latency in ms.',
+      'Requests per second, median over rounds; p99 latency in ms. Server CPU µs/req is the server ' +
+      "process's CPU time divided by the requests it served: its own cost per request, which stays " +
+      'meaningful when the load generator (one core on a two-core machine) cannot saturate the server.',
     '',
   ]
   const rows = []
@@ -124,6 +126,7 @@ function httpSection(http) {
           mode,
           VARIANT_NAMES[variant] ?? variant,
           value + failed,
+          entry.unavailable || !Number.isFinite(entry.cpuPerRequest) ? '' : entry.cpuPerRequest.toFixed(1),
           entry.unavailable ? '' : int(entry.latencyP99),
           variant === 'tokenguard' ? x(ratio(tg, byVariant.bare?.median)) : '',
           variant === 'tokenguard' ? x(ratio(tg, best?.[1].median)) : '',
@@ -133,7 +136,16 @@ function httpSection(http) {
   }
   parts.push(
     table(
-      ['Framework', 'Mode', 'App', 'req/s', 'p99 ms', 'tokenguard ÷ bare', 'tokenguard ÷ best peer'],
+      [
+        'Framework',
+        'Mode',
+        'App',
+        'req/s',
+        'server CPU µs/req',
+        'p99 ms',
+        'tokenguard ÷ bare',
+        'tokenguard ÷ best peer',
+      ],
       rows,
     ),
   )
