@@ -21,7 +21,7 @@ export interface WycheproofGroup {
   tests: WycheproofTest[]
 }
 
-const VECTORS = join(dirname(fileURLToPath(import.meta.url)), '..', 'security', 'wycheproof')
+const VECTORS = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'wycheproof')
 
 /** Loads `json_web_signature_test.json` or `json_web_key_test.json` (copies of C2SP/wycheproof@dac1dd4). */
 export function loadWycheproof(
