@@ -40,7 +40,7 @@ function bars(groups, y, scale) {
         `<rect x="${LABEL}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" fill="${bar.color}"/>`,
       )
       const value = Number.isFinite(bar.value) ? fmt(bar.value) : 'n/a'
-      out.push(`<text x="${LABEL + width + 6}" y="${y + 11}" class="value">${value}</text>`)
+      out.push(`<text x="${(LABEL + width + 6).toFixed(1)}" y="${y + 11}" class="value">${value}</text>`)
       y += BAR + GAP
     }
     y += 8

@@ -165,6 +165,7 @@ describe('verified-token cache', () => {
     const [, , otherSig] = forged.split('.') as [string, string, string]
     await verifier.verify(token)
     const flipped = `${h}.${p}.${s[0] === 'A' ? 'B' : 'A'}${s.slice(1)}`
+    // Same signature, other claims: it shares the cached token's tail, so the lookup lands on its entry.
     const tampered = `${h}.${Buffer.from(JSON.stringify(claims({ sub: 'admin' }))).toString('base64url')}.${s}`
     for (const variant of [flipped, `${h}.${p}.${otherSig}`, tampered]) {
       await expect(verifier.verify(variant)).rejects.toMatchObject({ code: 'signature_invalid', status: 401 })
