@@ -85,6 +85,15 @@ describe('remembered keys', () => {
       const token = await new SignJWT(claims()).setProtectedHeader({ alg }).sign(bytes)
       await expect(verifier.verify(token)).resolves.toMatchObject({ header: { alg } })
     }
+    // A cold start: concurrent first verifications share one import.
+    const fresh = createVerifier({ issuer: ISSUER, audience: AUDIENCE, secret, now: () => NOW * 1000 })
+    const burst = await Promise.all(
+      [1, 2, 3].map((n) =>
+        new SignJWT(claims({ sub: `u${n}` })).setProtectedHeader({ alg: 'HS256' }).sign(bytes),
+      ),
+    )
+    const results = await Promise.all(burst.map((token) => fresh.verify(token)))
+    expect(results.map((result) => result.payload.sub)).toEqual(['u1', 'u2', 'u3'])
     const rsa = compact({ alg: 'RS256' }, claims(), 'c2ln')
     await expect(verifier.verify(rsa)).rejects.toMatchObject({ code: 'algorithm_not_allowed' })
   })

@@ -76,6 +76,15 @@ describe('verified-token cache', () => {
     expect(verifier.cacheStats().size).toBe(0)
   })
 
+  it('does not cache a token whose fractional exp has passed within the current second', async () => {
+    // jose counts whole seconds, so the token still verifies; its cache lifetime would be negative.
+    const { verifier, at } = setup({ clockTolerance: 0 })
+    const token = await sign(key, claims({ exp: NOW + 60.25 }))
+    at(NOW + 60.5)
+    await expect(verifier.verify(token)).resolves.toMatchObject({ token })
+    expect(verifier.cacheStats()).toMatchObject({ size: 0, misses: 1 })
+  })
+
   it('applies clockTolerance on hits the way a full verification does', async () => {
     const { verifier, at } = setup({ clockTolerance: 5 })
     const token = await sign(key, claims({ exp: NOW + 60 }))

@@ -57,8 +57,10 @@ export function createSecretKeySource(key: KeyObject, option: string): KeySource
   if (algorithmsForSecret(key).length === 0) {
     throw new ConfigError(option, `must be at least ${MIN_SECRET_BYTES.HS256} bytes long (RFC 7518 §3.2)`)
   }
-  // jose would import a KeyObject into WebCrypto on every verification; import once per HS* alg instead.
+  // jose would import a KeyObject into WebCrypto on every verification; import once per HS* alg instead
+  // (concurrent first verifications share one import).
   const imported = new Map<string, CryptoKey>()
+  const importing = new Map<string, Promise<CryptoKey>>()
   return {
     generation: 0,
     knownKey: (alg) => imported.get(alg),
@@ -66,15 +68,18 @@ export function createSecretKeySource(key: KeyObject, option: string): KeySource
       const alg = header.alg as SymmetricAlgorithm
       // jose also checks the allowlist; this keeps the secret structurally unusable for any other alg.
       if (!HMAC_ALGORITHMS.includes(alg)) throw new errors.JOSEAlgNotAllowed('algorithm not allowed')
-      let cryptoKey = imported.get(alg)
-      if (cryptoKey === undefined) {
+      let pending = importing.get(alg)
+      if (pending === undefined) {
         const hash = { name: `SHA-${alg.slice(2)}` }
-        cryptoKey = (await webcrypto.subtle.importKey('raw', key.export(), { name: 'HMAC', hash }, false, [
-          'verify',
-        ])) as CryptoKey
-        imported.set(alg, cryptoKey)
+        pending = webcrypto.subtle
+          .importKey('raw', key.export(), { name: 'HMAC', hash }, false, ['verify'])
+          .then((cryptoKey) => {
+            imported.set(alg, cryptoKey as CryptoKey)
+            return cryptoKey as CryptoKey
+          })
+        importing.set(alg, pending)
       }
-      return cryptoKey
+      return pending
     },
   }
 }
