@@ -6,24 +6,24 @@ import { env } from 'node:process'
  */
 const quick = env.BENCH_QUICK === '1'
 
-function int(name, fallback) {
+function num(name, fallback) {
   const value = env[name]
-  return value === undefined || value === '' ? fallback : Number.parseInt(value, 10)
+  return value === undefined || value === '' ? fallback : Number(value)
 }
 
 export const settings = {
   quick,
   /** Verifier micro-benchmark: measured rounds, and the length of one measurement. */
-  verifierRounds: int('BENCH_VERIFIER_ROUNDS', quick ? 2 : 5),
-  verifierMs: int('BENCH_VERIFIER_MS', quick ? 60 : 400),
-  verifierWarmupMs: int('BENCH_VERIFIER_WARMUP_MS', quick ? 40 : 300),
+  verifierRounds: num('BENCH_VERIFIER_ROUNDS', quick ? 2 : 5),
+  verifierMs: num('BENCH_VERIFIER_MS', quick ? 30 : 400),
+  verifierWarmupMs: num('BENCH_VERIFIER_WARMUP_MS', quick ? 20 : 300),
   /** HTTP benchmark: measured rounds, seconds per measurement, seconds of warm-up before it. */
-  httpRounds: int('BENCH_HTTP_ROUNDS', quick ? 1 : 3),
-  httpSeconds: int('BENCH_HTTP_SECONDS', quick ? 1 : 5),
-  httpWarmupSeconds: int('BENCH_HTTP_WARMUP_SECONDS', 1),
-  httpConnections: int('BENCH_HTTP_CONNECTIONS', 50),
+  httpRounds: num('BENCH_HTTP_ROUNDS', quick ? 1 : 3),
+  httpSeconds: num('BENCH_HTTP_SECONDS', quick ? 1 : 5),
+  httpWarmupSeconds: num('BENCH_HTTP_WARMUP_SECONDS', quick ? 0.5 : 1),
+  httpConnections: num('BENCH_HTTP_CONNECTIONS', 50),
   /** Memory benchmark: distinct valid tokens pushed through one verifier. */
-  memoryTokens: int('BENCH_MEMORY_TOKENS', quick ? 100_000 : 1_000_000),
+  memoryTokens: num('BENCH_MEMORY_TOKENS', quick ? 50_000 : 1_000_000),
   /**
    * Pre-signed tokens per algorithm for cold runs. The RS256 pool (used by the HTTP runs) is larger than
    * tokenguard's default cache (10 000 entries), so cycling through it in order never hits any cache.

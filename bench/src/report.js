@@ -266,7 +266,7 @@ export function renderMarkdown(results) {
     '',
     '## How to run',
     '',
-    '`npm run bench` (full, about 15 minutes) or `BENCH_QUICK=1 npm run bench` (about a minute, for ' +
+    '`npm run bench` (full, about 15 minutes) or `BENCH_QUICK=1 npm run bench` (about 90 seconds, for ' +
       'development). `BENCH_ONLY=verifier,http,memory` selects parts; parts not run keep their previous ' +
       'results. Run it on an otherwise idle machine: the numbers are only comparable within one run.',
     '',
