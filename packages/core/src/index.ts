@@ -1,6 +1,7 @@
 export { createAuthenticator } from './authenticator.js'
 export type {
   Authenticator,
+  MaybePromise,
   AuthenticatorOptions,
   RequestAuthOptions,
   RequestFacts,

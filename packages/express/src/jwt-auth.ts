@@ -38,6 +38,10 @@ export function realmOf(req: Request): string | undefined {
  */
 export function jwtAuth(options: JwtAuthOptions): RequestHandler {
   const authenticator = createAuthenticator<Request>(options)
+  const accept = (req: Request, auth: VerifiedToken | null) => {
+    if (authenticator.realm !== undefined) realms.set(req, authenticator.realm)
+    if (auth) req.auth = auth
+  }
   return (req, _res, next) => {
     const facts = {
       method: req.method,
@@ -45,9 +49,19 @@ export function jwtAuth(options: JwtAuthOptions): RequestHandler {
       rawHeaders: req.rawHeaders,
       url: req.originalUrl,
     }
-    authenticator.authenticate(req, facts).then((auth) => {
-      if (authenticator.realm !== undefined) realms.set(req, authenticator.realm)
-      if (auth) req.auth = auth
+    let outcome: ReturnType<typeof authenticator.authenticateNow>
+    try {
+      outcome = authenticator.authenticateNow(req, facts)
+    } catch (error) {
+      return next(error)
+    }
+    // A cached token is known at once: continuing synchronously spares Express an asynchronous hop.
+    if (!(outcome instanceof Promise)) {
+      accept(req, outcome)
+      return next()
+    }
+    outcome.then((auth) => {
+      accept(req, auth)
       next()
     }, next)
   }

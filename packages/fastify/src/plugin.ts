@@ -36,7 +36,8 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
       url: request.url,
     }
     setRealm(request, authenticator.realm)
-    request.auth = await authenticator.authenticate(request, facts)
+    const outcome = authenticator.authenticateNow(request, facts)
+    request.auth = outcome instanceof Promise ? await outcome : outcome
   }
 
   // `null`, never an object: a decorator's initial value is shared by every request.

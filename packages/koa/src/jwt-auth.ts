@@ -47,7 +47,8 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<AuthState> {
       rawHeaders: ctx.req.rawHeaders,
       url: ctx.originalUrl,
     }
-    const auth = await authenticator.authenticate(ctx, facts)
+    const outcome = authenticator.authenticateNow(ctx, facts)
+    const auth = outcome instanceof Promise ? await outcome : outcome
     if (authenticator.realm !== undefined) realms.set(ctx, authenticator.realm)
     if (auth) ctx.state.auth = auth
     await next()
