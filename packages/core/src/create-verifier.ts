@@ -129,7 +129,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return result
   }
 
-  /** Serves a cache hit: its times re-checked against the clock now; `isRevoked` runs in `verify`. */
+  /** Serves a cache hit: its times re-checked against the clock now (`isRevoked` runs in `verifyLater`). */
   function serveCached(token: string, cached: CachedVerification, nowMs: number): VerifiedToken {
     try {
       checkTimes(cached, nowMs, config)

@@ -34,6 +34,11 @@ function isCanonicalBase64url(segment: string): boolean {
   return (last & unusedBitsMask) === 0
 }
 
+/** Rejects a segment that is not canonical base64url: one spelling per token. */
+function checkSegment(segment: string): void {
+  if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw malformed()
+}
+
 /**
  * Deepest JSON nesting accepted in a header or claims set. Real tokens nest a few levels (Keycloak's
  * `resource_access.<client>.roles` is three). Deeper values are refused because verified claims are
@@ -68,7 +73,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** `part` names the segment in the error's `claim` when it decodes but is not UTF-8 JSON (diagnostics). */
 function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
-  if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw malformed()
+  checkSegment(segment)
   try {
     const text = UTF8.decode(Buffer.from(segment, 'base64url'))
     if (jsonDepth(text) > MAX_JSON_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_JSON_DEPTH}`)
@@ -91,7 +96,7 @@ export function parseCompactToken(token: string): UnverifiedToken {
   const segments = token.split('.')
   if (segments.length !== 3) throw malformed()
   const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]
-  if (!BASE64URL.test(signatureSegment) || !isCanonicalBase64url(signatureSegment)) throw malformed()
+  checkSegment(signatureSegment)
 
   const header = decodeSegment(headerSegment, 'header')
   if (!isJsonObject(header)) throw malformed('header')

@@ -12,10 +12,11 @@ function isKeySet(value: object): value is { keys: unknown[] } {
 
 function toJwks(input: KeyInput, option: string): unknown[] {
   if (typeof input === 'string') {
+    // A private PEM would yield its public half; refuse it so private material is never configured by mistake.
+    if (/PRIVATE KEY/.test(input)) throw new ConfigError(option, 'must hold public keys, not private keys')
     let key: KeyObject
     try {
-      // Accepts SPKI and PKCS#1 public keys and X.509 certificates; a private PEM becomes its public half,
-      // which we refuse below so that private material is never configured by mistake.
+      // Accepts SPKI and PKCS#1 public keys and X.509 certificates.
       key = createPublicKey(input)
     } catch (cause) {
       throw new ConfigError(
@@ -23,7 +24,6 @@ function toJwks(input: KeyInput, option: string): unknown[] {
         `holds a PEM that is not a public key or certificate (${(cause as Error).message})`,
       )
     }
-    if (/PRIVATE KEY/.test(input)) throw new ConfigError(option, 'must hold public keys, not private keys')
     return [key.export({ format: 'jwk' })]
   }
   if (input instanceof KeyObject) {
