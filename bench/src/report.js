@@ -172,7 +172,6 @@ function verifierSection(verifier) {
         : [
             ['tokenguard ÷ jose', 'tokenguard', 'jose'],
             ['tokenguard (cache: false) ÷ jose', 'tokenguard-nocache', 'jose'],
-            ['prototype ÷ jose', 'prototype-node-crypto', 'jose'],
           ]
     const rows = Object.entries(verifier.results).map(([alg, byScenario]) => {
       const cells = byScenario[scenario.id]

@@ -4,7 +4,6 @@ import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
 import { importJWK, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
 import { createVerifier } from '@tokenguard/core'
-import { createPrototypeVerifier } from './prototype-node-crypto.js'
 
 /**
  * The contenders of the verifier benchmark. Each `make(fixture)` returns `{ verify, sync }`; `verify`
@@ -150,11 +149,5 @@ export const contenders = [
     name: 'tokenguard (cache: false)',
     warm: false,
     make: async (fixture, { issuer, audience }) => tokenguard(fixture, issuer, audience, false),
-  },
-  {
-    id: 'prototype-node-crypto',
-    name: 'prototype: tokenguard checks on node:crypto',
-    warm: false,
-    make: async (fixture, fixtures) => createPrototypeVerifier(fixture, fixtures),
   },
 ]

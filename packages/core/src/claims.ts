@@ -1,10 +1,5 @@
 import { AuthError } from './errors.js'
 
-/**
- * Checks jose leaves open (it type-checks NumericDates but accepts `1e400` as never-expiring, does not
- * type-check `aud` members, and accepts an `iat` in the future).
- */
-
 /** `typ` values that mark an access token or a generic JWT (RFC 9068 §2.1, RFC 7519 §5.1). */
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt'])
 const GENERIC_TYPES = new Set(['jwt', 'application/jwt'])
@@ -30,12 +25,41 @@ export function checkTokenType(typ: unknown, accessTokenOnly: boolean): void {
   throw invalid('typ')
 }
 
-function checkNumericDate(
-  payload: Record<string, unknown>,
-  claim: 'exp' | 'nbf' | 'iat',
-): number | undefined {
+/** The claim rules of one verifier (durations in seconds). */
+export interface ClaimPolicy {
+  audience: readonly string[] | undefined
+  clockTolerance: number
+  maxTokenAge: number | undefined
+  /** Claims that must be present (besides `iss`, which is required whenever an issuer is configured). */
+  requiredClaims: readonly string[]
+  accessTokenOnly: boolean
+}
+
+/** The time claims a cache entry keeps, re-checked on every hit. */
+export interface TokenTimes {
+  exp: number | undefined
+  nbf: number | undefined
+  iat: number | undefined
+}
+
+/**
+ * The time rules: `exp`, `nbf` and `maxTokenAge`, with jose's arithmetic (whole seconds, floored; `exp`
+ * is exclusive) and its codes (a too-old `iat` is reported as expired). Run by every full verification
+ * and again on every cache hit: a cached token is only as good as it is now.
+ */
+export function checkTimes(times: TokenTimes, nowMs: number, policy: ClaimPolicy): void {
+  const { clockTolerance, maxTokenAge } = policy
+  const now = Math.floor(nowMs / 1000)
+  if (times.nbf !== undefined && times.nbf > now + clockTolerance) throw new AuthError('token_not_yet_valid')
+  if (times.exp !== undefined && times.exp <= now - clockTolerance) throw new AuthError('token_expired')
+  if (maxTokenAge !== undefined && times.iat !== undefined && now - times.iat - clockTolerance > maxTokenAge)
+    throw new AuthError('token_expired')
+}
+
+function numericDate(payload: Record<string, unknown>, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
   const value = payload[claim]
   if (value === undefined) return undefined
+  // jose type-checks NumericDates but would take `1e400` (Infinity) as never expiring.
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(claim)
   return value
 }
@@ -44,18 +68,41 @@ function checkOptionalString(payload: Record<string, unknown>, claim: string): v
   if (payload[claim] !== undefined && typeof payload[claim] !== 'string') throw invalid(claim)
 }
 
-export interface ClaimPolicy {
-  /** Seconds. */
-  clockTolerance: number
-  accessTokenOnly: boolean
+function hasAudience(aud: unknown, audience: readonly string[]): boolean {
+  if (typeof aud === 'string') return audience.includes(aud)
+  return Array.isArray(aud) && audience.some((accepted) => aud.includes(accepted))
 }
 
-/** Claim checks run after jose verified the signature and its own claim rules. */
-export function checkClaims(payload: Record<string, unknown>, nowSeconds: number, policy: ClaimPolicy): void {
-  checkNumericDate(payload, 'exp')
-  checkNumericDate(payload, 'nbf')
-  const iat = checkNumericDate(payload, 'iat')
-  if (iat !== undefined && iat > nowSeconds + policy.clockTolerance) throw invalid('iat')
+/**
+ * The claims rules (RFC 7519 §4.1, RFC 8725 §3.8–3.10), run once the signature is verified. They follow
+ * jose's `jwtVerify` (same presence order, same comparisons, same times), and add what jose leaves open:
+ * NumericDates must be finite, `aud` members must be strings (also when no audience is configured), an
+ * `iat` in the future is refused, and `iss`, `sub`, `jti` (and `client_id` for RFC 9068) must be strings.
+ *
+ * @param issuer the issuer the token was routed to, or `null` when any issuer is accepted
+ */
+export function checkClaims(
+  payload: Record<string, unknown>,
+  issuer: string | null,
+  nowMs: number,
+  policy: ClaimPolicy,
+): void {
+  const { audience, maxTokenAge, clockTolerance } = policy
+  if (issuer !== null && !Object.hasOwn(payload, 'iss')) throw invalid('iss')
+  if (audience !== undefined && !Object.hasOwn(payload, 'aud')) throw invalid('aud')
+  if (maxTokenAge !== undefined && !Object.hasOwn(payload, 'iat')) throw invalid('iat')
+  for (const claim of policy.requiredClaims) if (!Object.hasOwn(payload, claim)) throw invalid(claim)
+  if (issuer !== null && payload.iss !== issuer) throw invalid('iss')
+  if (audience !== undefined && !hasAudience(payload.aud, audience)) throw invalid('aud')
+
+  const times = {
+    iat: numericDate(payload, 'iat'),
+    nbf: numericDate(payload, 'nbf'),
+    exp: numericDate(payload, 'exp'),
+  }
+  checkTimes(times, nowMs, policy)
+  if (times.iat !== undefined && times.iat > Math.floor(nowMs / 1000) + clockTolerance) throw invalid('iat')
+
   for (const claim of ['iss', 'sub', 'jti']) checkOptionalString(payload, claim)
   // RFC 7519 §4.1.3: a string or an array of strings, also when no audience is configured.
   const aud = payload.aud

@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache'
-import { AuthError } from './errors.js'
 import type { TrustedIssuer } from './resolve-options.js'
 import type { VerifiedToken } from './types.js'
 
@@ -35,30 +34,6 @@ const MIN_ENTRY_BYTES = 512
 /** Rough heap cost of an entry: the token string, its decoded claims and header, and bookkeeping. */
 function estimateBytes(token: string): number {
   return token.length * 4 + MIN_ENTRY_BYTES
-}
-
-export interface TimePolicy {
-  clockTolerance: number
-  maxTokenAge: number | undefined
-}
-
-/**
- * Re-applies the time rules of jose (`exp`, `nbf`, `maxTokenAge`) against the current clock; a cached
- * token is only as good as it is now. Same arithmetic and same codes as a full verification: jose counts
- * in whole seconds (floor) and reports a too-old `iat` as expired.
- */
-export function checkTimes(entry: CachedVerification, nowMs: number, policy: TimePolicy): void {
-  const { clockTolerance, maxTokenAge } = policy
-  const now = Math.floor(nowMs / 1000)
-  if (entry.exp !== undefined && entry.exp <= now - clockTolerance) throw new AuthError('token_expired')
-  if (entry.nbf !== undefined && entry.nbf > now + clockTolerance) throw new AuthError('token_not_yet_valid')
-  if (
-    maxTokenAge !== undefined &&
-    entry.iat !== undefined &&
-    now - entry.iat - clockTolerance > maxTokenAge
-  ) {
-    throw new AuthError('token_expired')
-  }
 }
 
 /**

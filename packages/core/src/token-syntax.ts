@@ -1,11 +1,11 @@
 import { AuthError } from './errors.js'
 
 /**
- * Strict checks on the compact serialization, done before jose sees the token.
+ * Strict checks on the compact serialization, done before any key lookup or signature check.
  *
- * jose tolerates padding and whitespace inside segments and non-canonical trailing bits; we do not, so
- * that one token has exactly one spelling (RFC 7515 §2, §7.1) and nothing the cache, a revocation list
- * or a log keys on can be varied by an attacker.
+ * Lenient decoders (jose's among them) tolerate padding and whitespace inside segments and non-canonical
+ * trailing bits; we do not, so that one token has exactly one spelling (RFC 7515 §2, §7.1) and nothing
+ * the cache, a revocation list or a log keys on can be varied by an attacker.
  */
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
@@ -14,10 +14,12 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** Header parameters whose critical use we understand; none, so any `crit` is rejected. */
 const UNDERSTOOD_CRITICAL_PARAMETERS: ReadonlySet<string> = new Set()
 
-/** The decoded, not yet verified parts of a token: used only to route it to the right issuer. */
+/** The decoded parts of a token, not yet verified: they become the result once the signature is checked. */
 export interface UnverifiedToken {
   header: Record<string, unknown>
   payload: Record<string, unknown>
+  /** The three segments as received (canonical base64url). */
+  segments: readonly [header: string, payload: string, signature: string]
 }
 
 function malformed(claim?: string): AuthError {
@@ -115,5 +117,5 @@ export function parseCompactToken(token: string): UnverifiedToken {
 
   const payload = decodeSegment(payloadSegment, 'payload')
   if (!isJsonObject(payload)) throw malformed('payload')
-  return { header, payload }
+  return { header, payload, segments: [headerSegment, payloadSegment, signatureSegment] }
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { createVerifier, type VerifierOptions } from '@tokenguard/core'
+import { checkClaims, type ClaimPolicy } from '../src/claims.js'
 import { expectAuthError } from './support/expect-error.js'
 import { signRaw } from './support/raw-token.js'
 import { AUDIENCE, claims, ISSUER, makeKey, NOW, sign, type TestKey } from './support/keys.js'
@@ -189,5 +190,37 @@ describe('other registered claims', () => {
   it.each(['sub', 'jti'])('%s must be a string when present', async (claim) => {
     await expectAuthError(verifier().verify(await sign(key, claims({ [claim]: 1 }))), 'claim_invalid')
     await expect(verifier().verify(await sign(key, claims({ [claim]: 'x' })))).resolves.toBeDefined()
+  })
+})
+
+describe('checkClaims on its own', () => {
+  const policy: ClaimPolicy = {
+    audience: [AUDIENCE],
+    clockTolerance: 5,
+    maxTokenAge: undefined,
+    requiredClaims: ['exp'],
+    accessTokenOnly: false,
+  }
+  const good = { iss: ISSUER, aud: AUDIENCE, exp: NOW + 60 }
+
+  // verify() routes a token by its `iss` first, so these rules are only reachable directly.
+  it.each([
+    ['a missing iss', { aud: AUDIENCE, exp: NOW + 60 }],
+    ['another iss', { ...good, iss: 'https://other.example/' }],
+    [
+      'an inherited iss',
+      Object.assign(Object.create({ iss: ISSUER }) as object, { aud: AUDIENCE, exp: NOW + 60 }),
+    ],
+  ])('refuses %s when an issuer is configured', (_name, payload) => {
+    expect(() => checkClaims(payload as Record<string, unknown>, ISSUER, NOW * 1000, policy)).toThrow(
+      expect.objectContaining({ code: 'claim_invalid', claim: 'iss' }),
+    )
+  })
+
+  it('accepts any iss when the issuer is not pinned (null)', () => {
+    expect(() =>
+      checkClaims({ ...good, iss: 'https://any.example/' }, null, NOW * 1000, policy),
+    ).not.toThrow()
+    expect(() => checkClaims(good, ISSUER, NOW * 1000, policy)).not.toThrow()
   })
 })

@@ -10,10 +10,10 @@ export interface RememberingResolver extends Resolver {
 
 /**
  * Wraps the resolver of one local JWK Set (jose's `createLocalJWKSet`) so that, once a token's `alg` and
- * `kid` have resolved to a key, the verifier can hand jose that key itself: no candidate search and no
+ * `kid` have resolved to a key, the verifier can use that key at once: no candidate search and no
  * extra await on every later token. jose selects keys on `alg` and `kid` alone, so the same pair always
  * selects the same key from the same set; a refetched set gets a new memo. Only resolved keys are kept
- * (several candidates make jose throw, and try each, instead), so the memo is bounded by the set's size
+ * (several candidates make jose throw, and the token is refused), so the memo is bounded by the set's size
  * and an attacker's made-up `kid` never enters it.
  */
 export function rememberKeys(resolve: Resolver): RememberingResolver {

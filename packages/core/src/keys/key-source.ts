@@ -1,12 +1,13 @@
 import type { createLocalJWKSet, FlattenedJWSInput, JWSHeaderParameters } from 'jose'
 import type { KeyObject } from 'node:crypto'
 
-/** A key jose can verify with: the CryptoKey its key sets import, or a Node `KeyObject`. */
+/** A verification key: the CryptoKey jose's key sets import, or a Node `KeyObject` (HMAC secrets). */
 export type VerificationKey = Awaited<ReturnType<ReturnType<typeof createLocalJWKSet>>> | KeyObject
 
 /**
- * Where one issuer's verification keys come from. `getKey` is handed to jose's `jwtVerify` as its key
- * resolver, so jose does the key selection and the crypto.
+ * Where one issuer's verification keys come from. `getKey` has the shape of a jose key resolver; for JWK
+ * Sets it is jose's own (`createLocalJWKSet`), so jose does the key selection and import, and the
+ * verifier checks the signature with the key it returns (`verifySignature`).
  */
 export interface KeySource {
   getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<VerificationKey>
@@ -24,7 +25,7 @@ export interface KeySource {
   freshen?(nowMs: number): Promise<void> | undefined
   /**
    * The key `getKey` already resolved for this `alg` and `kid` from the current, fresh set, or
-   * `undefined` (then call `getKey`). Lets the verifier give jose the key itself on the hot path.
+   * `undefined` (then call `getKey`). Spares the hot path a key search and an await.
    */
   knownKey?(alg: string, kid: unknown, nowMs: number): VerificationKey | undefined
 }

@@ -1,5 +1,5 @@
-import { createSecretKey, KeyObject, webcrypto } from 'node:crypto'
-import { errors, type CryptoKey } from 'jose'
+import { createSecretKey, KeyObject } from 'node:crypto'
+import { errors } from 'jose'
 import { ConfigError } from '../errors.js'
 import type { SymmetricAlgorithm } from '../options.js'
 import type { KeySource } from './key-source.js'
@@ -57,29 +57,14 @@ export function createSecretKeySource(key: KeyObject, option: string): KeySource
   if (algorithmsForSecret(key).length === 0) {
     throw new ConfigError(option, `must be at least ${MIN_SECRET_BYTES.HS256} bytes long (RFC 7518 §3.2)`)
   }
-  // jose would import a KeyObject into WebCrypto on every verification; import once per HS* alg instead
-  // (concurrent first verifications share one import).
-  const imported = new Map<string, CryptoKey>()
-  const importing = new Map<string, Promise<CryptoKey>>()
   return {
     generation: 0,
-    knownKey: (alg) => imported.get(alg),
+    knownKey: (alg) => (HMAC_ALGORITHMS.includes(alg as SymmetricAlgorithm) ? key : undefined),
     async getKey(header) {
-      const alg = header.alg as SymmetricAlgorithm
-      // jose also checks the allowlist; this keeps the secret structurally unusable for any other alg.
-      if (!HMAC_ALGORITHMS.includes(alg)) throw new errors.JOSEAlgNotAllowed('algorithm not allowed')
-      let pending = importing.get(alg)
-      if (pending === undefined) {
-        const hash = { name: `SHA-${alg.slice(2)}` }
-        pending = webcrypto.subtle
-          .importKey('raw', key.export(), { name: 'HMAC', hash }, false, ['verify'])
-          .then((cryptoKey) => {
-            imported.set(alg, cryptoKey as CryptoKey)
-            return cryptoKey as CryptoKey
-          })
-        importing.set(alg, pending)
-      }
-      return pending
+      // The allowlist is checked first; this keeps the secret structurally unusable for any other alg.
+      if (!HMAC_ALGORITHMS.includes(header.alg as SymmetricAlgorithm))
+        throw new errors.JOSEAlgNotAllowed('algorithm not allowed')
+      return key
     },
   }
 }
