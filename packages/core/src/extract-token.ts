@@ -86,7 +86,9 @@ function fromQuery(url: string | undefined, name: string, realm: string | undefi
 function countRawAuthorization(rawHeaders: readonly string[]): number {
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() === 'authorization') count++
+    const name = rawHeaders[i] as string
+    // The length test first spares a lower-cased copy of every other header name.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++
   }
   return count
 }

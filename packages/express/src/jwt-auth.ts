@@ -43,15 +43,11 @@ export function jwtAuth(options: JwtAuthOptions): RequestHandler {
     if (auth) req.auth = auth
   }
   return (req, _res, next) => {
-    const facts = {
-      method: req.method,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      url: req.originalUrl,
-    }
     let outcome: ReturnType<typeof authenticator.authenticateNow>
     try {
-      outcome = authenticator.authenticateNow(req, facts)
+      // The request itself carries the facts (method, headers, rawHeaders, url): no object per request.
+      // Under a mount path `req.url` loses its prefix but keeps the query, which is all `query` needs.
+      outcome = authenticator.authenticateNow(req, req)
     } catch (error) {
       return next(error)
     }

@@ -27,6 +27,15 @@ describe('jwtAuth (Express)', () => {
     })
   })
 
+  it('finds a query token under a mount path (Express strips the prefix from req.url, not the query)', async () => {
+    const app = express()
+    app.use('/api', jwtAuth({ ...options(), query: 'access_token' }))
+    app.get('/api/me', (req, res) => void res.json({ sub: req.auth?.payload.sub }))
+    const token = await issuer.sign({ sub: 'mounted' })
+    const res = await request(app).get(`/api/me?access_token=${token}`).expect(200)
+    expect(res.body).toEqual({ sub: 'mounted' })
+  })
+
   it('passes an AuthError to the app’s own error handler, which may format the body', async () => {
     const app = express()
     app.set('env', 'production')

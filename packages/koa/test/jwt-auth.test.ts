@@ -13,6 +13,21 @@ afterAll(() => issuer.close())
 const options = () => ({ issuer: issuer.url, audience: issuer.audience })
 
 describe('jwtAuth (Koa)', () => {
+  it('finds a query token after an earlier middleware rewrote the path (as koa-mount does)', async () => {
+    const app = new Koa()
+    app.use((ctx, next) => {
+      ctx.path = ctx.path.replace(/^\/api/, '') || '/'
+      return next()
+    })
+    app.use(jwtAuth({ ...options(), query: 'access_token' }))
+    app.use((ctx) => {
+      ctx.body = { sub: ctx.state.auth?.payload.sub, path: ctx.path }
+    })
+    const token = await issuer.sign({ sub: 'mounted' })
+    const res = await request(app.callback()).get(`/api/me?access_token=${token}`).expect(200)
+    expect(res.body).toEqual({ sub: 'mounted', path: '/me' })
+  })
+
   it('sets ctx.state.auth to the payload, header and token', async () => {
     const app = new Koa()
     app.use(jwtAuth(options()))
