@@ -1,6 +1,7 @@
 /**
  * The apps under test, one per framework and variant, all answering `GET /api` with the same small JSON
- * body. `bare` is the framework alone (the ceiling); `tokenguard` is our adapter; the others are each
+ * body. `bare` is the framework alone (the ceiling); `noop` adds one middleware that does nothing (the
+ * floor of any middleware, for reference); `tokenguard` is our adapter; the others are each
  * framework's popular peers, configured as their READMEs show, against the same loopback JWK Set.
  */
 
@@ -19,6 +20,10 @@ async function expressApp(variant, { issuer, audience, jwksUri }) {
   let subject
   switch (variant) {
     case 'bare':
+      subject = () => 'anonymous'
+      break
+    case 'noop':
+      app.use((_req, _res, next) => next())
       subject = () => 'anonymous'
       break
     case 'tokenguard': {
@@ -63,6 +68,10 @@ async function koaApp(variant, { issuer, audience, jwksUri }) {
     case 'bare':
       subject = () => 'anonymous'
       break
+    case 'noop':
+      app.use((_ctx, next) => next())
+      subject = () => 'anonymous'
+      break
     case 'tokenguard': {
       const jwtAuth = await adapter('koa')
       app.use(jwtAuth({ issuer, audience, jwksUri }))
@@ -96,6 +105,11 @@ async function fastifyApp(variant, { issuer, audience, jwksUri }) {
   let subject
   switch (variant) {
     case 'bare':
+      subject = () => 'anonymous'
+      break
+    case 'noop':
+      // The same hook kind as the adapter's: an async onRequest hook.
+      app.addHook('onRequest', async () => {})
       subject = () => 'anonymous'
       break
     case 'tokenguard': {
@@ -138,14 +152,18 @@ async function fastifyApp(variant, { issuer, audience, jwksUri }) {
 export const FRAMEWORKS = {
   express: {
     build: expressApp,
-    variants: ['bare', 'tokenguard', 'express-jwt', 'oauth2-jwt-bearer'],
+    variants: ['bare', 'noop', 'tokenguard', 'express-jwt', 'oauth2-jwt-bearer'],
   },
-  koa: { build: koaApp, variants: ['bare', 'tokenguard', 'koa-jwt'] },
-  fastify: { build: fastifyApp, variants: ['bare', 'tokenguard', 'fastify-jwt', 'fastify-jwt-cache'] },
+  koa: { build: koaApp, variants: ['bare', 'noop', 'tokenguard', 'koa-jwt'] },
+  fastify: {
+    build: fastifyApp,
+    variants: ['bare', 'noop', 'tokenguard', 'fastify-jwt', 'fastify-jwt-cache'],
+  },
 }
 
 export const VARIANT_NAMES = {
   bare: 'bare (no auth)',
+  noop: 'one no-op middleware (reference)',
   tokenguard: 'tokenguard',
   'express-jwt': 'express-jwt + jwks-rsa',
   'oauth2-jwt-bearer': 'express-oauth2-jwt-bearer',

@@ -203,7 +203,7 @@ describe('A9 duplicate member names: lexically last wins, identically in every c
   })
 })
 
-describe('A10 parser differential between our pre-parse and jose', () => {
+describe('A10 parser differential: segments a lenient decoder would read differently', () => {
   it.each([
     [
       '"=" joining two headers',
