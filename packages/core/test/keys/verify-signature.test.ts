@@ -146,3 +146,24 @@ describe('a key verifies only for the algorithm it fits (RFC 8725 §2.1)', () =>
     await expect(verify('ES256', pairs.p256.publicKey, signature)).resolves.toBe(true)
   })
 })
+
+describe('checks in flight at once (on the thread pool)', () => {
+  it('each get their own verdict', async () => {
+    const inputs = Array.from({ length: 64 }, (_, i) =>
+      Buffer.from(`${input.toString('latin1')}${i}`, 'latin1'),
+    )
+    const signatures = inputs.map((data) => cryptoSign('sha256', data, pairs.rsa.privateKey))
+    // Every third signature is checked against the next input: it must fail, and only it.
+    const verdicts = await Promise.all(
+      inputs.map((data, i) =>
+        verifySignature(
+          'RS256',
+          pairs.rsa.publicKey,
+          i % 3 === 0 ? inputs[(i + 1) % 64]! : data,
+          signatures[i]!,
+        ),
+      ),
+    )
+    expect(verdicts).toEqual(inputs.map((_, i) => i % 3 !== 0))
+  })
+})
