@@ -48,12 +48,18 @@ export interface TokenTimes {
  * and again on every cache hit: a cached token is only as good as it is now.
  */
 export function checkTimes(times: TokenTimes, nowMs: number, policy: ClaimPolicy): void {
+  // Every comparison with NaN is false: a clock hook returning garbage must refuse, never pass.
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+    throw new TypeError('now() must return the time in milliseconds')
   const { clockTolerance, maxTokenAge } = policy
   const now = Math.floor(nowMs / 1000)
   if (times.nbf !== undefined && times.nbf > now + clockTolerance) throw new AuthError('token_not_yet_valid')
   if (times.exp !== undefined && times.exp <= now - clockTolerance) throw new AuthError('token_expired')
-  if (maxTokenAge !== undefined && times.iat !== undefined && now - times.iat - clockTolerance > maxTokenAge)
-    throw new AuthError('token_expired')
+  if (maxTokenAge !== undefined && times.iat !== undefined) {
+    const age = now - times.iat
+    if (age - clockTolerance > maxTokenAge) throw new AuthError('token_expired')
+    if (age < -clockTolerance) throw invalid('iat')
+  }
 }
 
 function numericDate(payload: Record<string, unknown>, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
@@ -101,7 +107,8 @@ export function checkClaims(
     exp: numericDate(payload, 'exp'),
   }
   checkTimes(times, nowMs, policy)
-  if (times.iat !== undefined && times.iat > Math.floor(nowMs / 1000) + clockTolerance) throw invalid('iat')
+  // Beyond jose, which checks this only with maxTokenAge: an `iat` in the future is refused.
+  if (times.iat !== undefined && times.iat > nowMs / 1000 + clockTolerance) throw invalid('iat')
 
   for (const claim of ['iss', 'sub', 'jti']) checkOptionalString(payload, claim)
   // RFC 7519 §4.1.3: a string or an array of strings, also when no audience is configured.

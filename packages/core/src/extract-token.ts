@@ -24,8 +24,8 @@ export interface ExtractTokenOptions {
   realm?: string
 }
 
-/** RFC 6750 §2.1 credentials after the scheme: `1*SP b64token`. */
-const BEARER_CREDENTIALS = /^ +([A-Za-z0-9\-._~+/]+=*)$/
+/** RFC 6750 §2.1: `Bearer` (any case), `1*SP`, then the `b64token`. */
+const BEARER_CREDENTIALS = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 const BEARER = /^bearer$/i
 
 function header(headers: HeadersLike, name: string): string | string[] | undefined {
@@ -47,12 +47,13 @@ function single(value: string | string[] | undefined, realm: string | undefined)
 
 function fromAuthorization(value: string | undefined, realm: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined
+  const credentials = BEARER_CREDENTIALS.exec(value)
+  if (credentials) return credentials[1]
+  // Another scheme (Basic, …) is not ours: the request simply has no bearer credentials. A bearer
+  // header that is not well formed is an invalid request.
   const scheme = value.split(/[ \t]/, 1)[0] as string
-  // Another scheme (Basic, …) is not ours: the request simply has no bearer credentials.
-  if (!BEARER.test(scheme)) return undefined
-  const match = BEARER_CREDENTIALS.exec(value.slice(scheme.length))
-  if (!match) throw invalidRequest(realm)
-  return match[1]
+  if (BEARER.test(scheme)) throw invalidRequest(realm)
+  return undefined
 }
 
 function fromCookie(
@@ -83,6 +84,13 @@ function fromQuery(url: string | undefined, name: string, realm: string | undefi
   return values[0] || undefined
 }
 
+/** RFC 6750 §3.1: a token sent in more than one place is an invalid request. */
+function onlyOne(found: string | undefined, other: string | undefined, realm: string | undefined) {
+  if (other === undefined) return found
+  if (found !== undefined) throw invalidRequest(realm)
+  return other
+}
+
 function countRawAuthorization(rawHeaders: readonly string[]): number {
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -107,17 +115,11 @@ function countRawAuthorization(rawHeaders: readonly string[]): number {
 export function extractToken(headers: HeadersLike, options: ExtractTokenOptions = {}): string | undefined {
   const { realm } = options
   if (options.rawHeaders && countRawAuthorization(options.rawHeaders) > 1) throw invalidRequest(realm)
-  const found: string[] = []
-  const fromHeader = fromAuthorization(single(header(headers, 'authorization'), realm), realm)
-  if (fromHeader !== undefined) found.push(fromHeader)
+  let token = fromAuthorization(single(header(headers, 'authorization'), realm), realm)
   if (options.cookie !== undefined) {
-    const token = fromCookie(single(header(headers, 'cookie'), realm), options.cookie, realm)
-    if (token !== undefined) found.push(token)
+    const fromCookieHeader = fromCookie(single(header(headers, 'cookie'), realm), options.cookie, realm)
+    token = onlyOne(token, fromCookieHeader, realm)
   }
-  if (options.query !== undefined) {
-    const token = fromQuery(options.url, options.query, realm)
-    if (token !== undefined) found.push(token)
-  }
-  if (found.length > 1) throw invalidRequest(realm)
-  return found[0]
+  if (options.query !== undefined) token = onlyOne(token, fromQuery(options.url, options.query, realm), realm)
+  return token
 }

@@ -109,6 +109,20 @@ describe('iat', () => {
     )
   })
 
+  it('is compared with the clock to the millisecond (a fractional iat just issued passes at tolerance 0)', async () => {
+    const token = rawClaims(`{${base},"exp":${NOW + 600},"iat":${NOW}.3}`)
+    const at = (ms: number) =>
+      createVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keys: key.publicJwk,
+        clockTolerance: 0,
+        now: () => ms,
+      })
+    await expect(at(NOW * 1000 + 500).verify(token)).resolves.toBeDefined()
+    await expectAuthError(at(NOW * 1000 + 200).verify(token), 'claim_invalid')
+  })
+
   it.each([['1e400'], ['"0"'], ['-1e400']])('must be a finite number, not %s', async (value) => {
     const token = rawClaims(`{${base},"exp":${NOW + 600},"iat":${value}}`)
     await expectAuthError(verifier().verify(token), 'claim_invalid')
@@ -127,6 +141,14 @@ describe('maxTokenAge', () => {
     await expect(verifier({ maxTokenAge: 60 }).verify(token)).resolves.toBeDefined()
     await expectAuthError(verifier({ maxTokenAge: 60 }, NOW + 1).verify(token), 'token_expired')
     await expectAuthError(verifier({ maxTokenAge: 60, clockTolerance: 0 }).verify(token), 'token_expired')
+  })
+
+  it('refuses an iat in the future beyond clockTolerance, as jose does', async () => {
+    const error = await expectAuthError(
+      verifier({ maxTokenAge: 60 }).verify(await sign(key, claims({ iat: NOW + 6 }))),
+      'claim_invalid',
+    )
+    expect(error.claim).toBe('iat')
   })
 })
 

@@ -17,10 +17,12 @@ import type { VerificationKey } from './key-source.js'
  * itself. node:crypto's callback form still runs the check on libuv's thread pool, so a burst of cold
  * tokens uses every core as jose's did, at a fraction of the overhead.
  *
- * Every rule jose's WebCrypto path applies is applied here too, and the Wycheproof vectors hold both to
- * the same verdict: the key must fit the algorithm (type, curve, RSA modulus ≥ 2048 bits), RSASSA-PSS
- * uses MGF1 with the algorithm's hash and a salt as long as the hash, ECDSA signatures are the fixed-size
- * R‖S of RFC 7518 §3.4 (never DER), HMAC is compared in constant time.
+ * The rules jose's WebCrypto check applies to the signature hold here too, and the Wycheproof vectors
+ * hold both to the same verdict: the key must fit the algorithm (type, curve, RSA modulus ≥ 2048 bits),
+ * RSASSA-PSS uses MGF1 with the algorithm's hash and a salt as long as the hash, ECDSA signatures are the
+ * fixed-size R‖S of RFC 7518 §3.4 (never DER), HMAC is compared in constant time. The key's usages
+ * (`use`, `key_ops`) and its binding to one algorithm are settled before: by jose's key selection, which
+ * imports a JWK per algorithm, and by the allowlist, which lets a `secret` serve HS* only.
  */
 
 /** A prepared check of one key for one algorithm: resolves `true` only for a valid signature. */
@@ -96,7 +98,7 @@ function ed25519Check(alg: string, key: KeyObject): SignatureCheck {
 function prepareCheck(alg: string, key: KeyObject): SignatureCheck {
   if (/^HS(256|384|512)$/.test(alg)) return hmacCheck(alg, key)
   if (/^(RS|PS)(256|384|512)$/.test(alg)) return rsaCheck(alg, key)
-  if (alg in ECDSA) return ecdsaCheck(alg, key)
+  if (Object.hasOwn(ECDSA, alg)) return ecdsaCheck(alg, key)
   if (alg === 'EdDSA' || alg === 'Ed25519') return ed25519Check(alg, key)
   throw new TypeError(`no signature check for ${alg}`)
 }
