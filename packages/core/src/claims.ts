@@ -81,18 +81,19 @@ function hasAudience(aud: unknown, audience: readonly string[]): boolean {
 
 /**
  * The claims rules (RFC 7519 §4.1, RFC 8725 §3.8–3.10), run once the signature is verified. They follow
- * jose's `jwtVerify` (same presence order, same comparisons, same times), and add what jose leaves open:
+ * jose's `jwtVerify` (same presence checks, same comparisons, same times), and add what jose leaves open:
  * NumericDates must be finite, `aud` members must be strings (also when no audience is configured), an
  * `iat` in the future is refused, and `iss`, `sub`, `jti` (and `client_id` for RFC 9068) must be strings.
  *
  * @param issuer the issuer the token was routed to, or `null` when any issuer is accepted
+ * @returns the checked time claims, for the token cache to re-check on each hit
  */
 export function checkClaims(
   payload: Record<string, unknown>,
   issuer: string | null,
   nowMs: number,
   policy: ClaimPolicy,
-): void {
+): TokenTimes {
   const { audience, maxTokenAge, clockTolerance } = policy
   if (issuer !== null && !Object.hasOwn(payload, 'iss')) throw invalid('iss')
   if (audience !== undefined && !Object.hasOwn(payload, 'aud')) throw invalid('aud')
@@ -101,10 +102,10 @@ export function checkClaims(
   if (issuer !== null && payload.iss !== issuer) throw invalid('iss')
   if (audience !== undefined && !hasAudience(payload.aud, audience)) throw invalid('aud')
 
-  const times = {
-    iat: numericDate(payload, 'iat'),
-    nbf: numericDate(payload, 'nbf'),
+  const times: TokenTimes = {
     exp: numericDate(payload, 'exp'),
+    nbf: numericDate(payload, 'nbf'),
+    iat: numericDate(payload, 'iat'),
   }
   checkTimes(times, nowMs, policy)
   // Beyond jose, which checks this only with maxTokenAge: an `iat` in the future is refused.
@@ -117,4 +118,5 @@ export function checkClaims(
     if (!Array.isArray(aud) || !aud.every((member) => typeof member === 'string')) throw invalid('aud')
   }
   if (policy.accessTokenOnly) checkOptionalString(payload, 'client_id')
+  return times
 }

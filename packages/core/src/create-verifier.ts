@@ -118,7 +118,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const signingInput = Buffer.from(token.slice(0, token.length - segments[2].length - 1), 'latin1')
     const valid = await verifySignature(alg, key, signingInput, Buffer.from(segments[2], 'base64url'))
     if (!valid) throw new AuthError('signature_invalid')
-    checkClaims(payload, trusted.issuer, nowMs, policy)
+    const times = checkClaims(payload, trusted.issuer, nowMs, policy)
     if (config.validate) await runValidate(config.validate, payload as TokenPayload, header as TokenHeader)
     const result: VerifiedToken = deepFreeze({
       payload: payload as TokenPayload,
@@ -126,8 +126,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       token,
     })
     if (cache) {
-      const exp = payload.exp as number | undefined
-      const times = { exp, nbf: payload.nbf as number | undefined, iat: payload.iat as number | undefined }
+      const { exp } = times
       cache.set(
         token,
         { result, issuer: trusted, generation, ...times },

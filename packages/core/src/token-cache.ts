@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import type { TokenTimes } from './claims.js'
 import type { TrustedIssuer } from './resolve-options.js'
 import type { VerifiedToken } from './types.js'
 
@@ -10,14 +11,12 @@ import type { VerifiedToken } from './types.js'
  * part of the key by construction. Only successes are stored: a failure can never poison a valid token.
  */
 
-export interface CachedVerification {
+/** A verification and its time claims (re-checked on every hit). */
+export interface CachedVerification extends TokenTimes {
   result: VerifiedToken
   issuer: TrustedIssuer
   /** The issuer's key generation when verified: a later rotation that removes a key invalidates this. */
   generation: number
-  exp: number | undefined
-  nbf: number | undefined
-  iat: number | undefined
 }
 
 export interface TokenCacheStats {
