@@ -28,7 +28,8 @@ export interface ExtractTokenOptions {
 const BEARER_CREDENTIALS = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 const BEARER = /^bearer$/i
 
-function header(headers: HeadersLike, name: string): string | string[] | undefined {
+/** One header of any `HeadersLike`, `undefined` when absent. */
+export function readHeader(headers: HeadersLike, name: string): string | string[] | undefined {
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined
   }
@@ -115,9 +116,9 @@ function countRawAuthorization(rawHeaders: readonly string[]): number {
 export function extractToken(headers: HeadersLike, options: ExtractTokenOptions = {}): string | undefined {
   const { realm } = options
   if (options.rawHeaders && countRawAuthorization(options.rawHeaders) > 1) throw invalidRequest(realm)
-  let token = fromAuthorization(single(header(headers, 'authorization'), realm), realm)
+  let token = fromAuthorization(single(readHeader(headers, 'authorization'), realm), realm)
   if (options.cookie !== undefined) {
-    const fromCookieHeader = fromCookie(single(header(headers, 'cookie'), realm), options.cookie, realm)
+    const fromCookieHeader = fromCookie(single(readHeader(headers, 'cookie'), realm), options.cookie, realm)
     token = onlyOne(token, fromCookieHeader, realm)
   }
   if (options.query !== undefined) token = onlyOne(token, fromQuery(options.url, options.query, realm), realm)
