@@ -54,6 +54,16 @@ describe('Fastify example', () => {
     expect(res.json()).toMatchObject({ error: 'credentials_required' })
   })
 
+  it('challenges a CORS preflight without a token (no CORS plugin here; allowPreflight is off)', async () => {
+    await app.ready()
+    const res = await request(app.server)
+      .options('/me')
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'GET')
+    expect(res.status).toBe(401)
+    expect(res.headers['www-authenticate']).toBe('Bearer')
+  })
+
   it('rejects an expired token as invalid_token, without echoing it', async () => {
     const token = await issuer.sign({}, { expiresIn: -3600 })
     const res = await get('/me', token)

@@ -32,6 +32,15 @@ describe('Koa example', () => {
     expect(res.body).toMatchObject({ error: 'credentials_required' })
   })
 
+  it('challenges a CORS preflight without a token (no CORS middleware here; allowPreflight is off)', async () => {
+    const res = await request(app.callback())
+      .options('/me')
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'GET')
+      .expect(401)
+    expect(res.headers['www-authenticate']).toBe('Bearer')
+  })
+
   it('rejects an expired token as invalid_token, without echoing it', async () => {
     const token = await issuer.sign({}, { expiresIn: -3600 })
     const res = await request(app.callback()).get('/me').set(bearer(token)).expect(401)

@@ -28,8 +28,21 @@ export interface RequestAuthOptions<Request> {
    */
   query?: string
   /**
-   * Let CORS preflight requests (`OPTIONS` with `Access-Control-Request-Method`) through without a token,
-   * because browsers never send credentials on them. Default: `true`.
+   * `true`: let requests that look like a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`)
+   * through **without a token**. Default: `false`: a preflight is authenticated like any other request.
+   *
+   * Security: with `true`, the next handler runs unauthenticated for such requests, and anyone can send
+   * one (it is two header values, not proof of a browser). Every handler that answers `OPTIONS` is then
+   * reachable without a token: Express `app.all()` and `app.use(path, fn)`, Koa plain middleware and
+   * `router.all()`, Fastify `all()` and method lists with `OPTIONS`. Leave it off and register your CORS
+   * middleware (`cors`, `@koa/cors`, `@fastify/cors`) **before** the authentication middleware: it
+   * answers preflights itself, so they never reach `jwtAuth` (Fetch standard, CORS-preflight request).
+   *
+   * @example
+   * ```ts
+   * app.use(cors({ origin: 'https://app.example.com' })) // answers preflights, before jwtAuth
+   * app.use(jwtAuth({ issuer, audience })) // allowPreflight stays false
+   * ```
    */
   allowPreflight?: boolean
 }
@@ -62,7 +75,7 @@ export interface RequestFacts {
 export interface Authenticator<Request> {
   /**
    * Finds and verifies the request's token. Resolves to `null` when the request may pass without one
-   * (a CORS preflight, or no token with `credentialsRequired: false`).
+   * (a CORS preflight with `allowPreflight: true`, or no token with `credentialsRequired: false`).
    * @throws AuthError
    */
   authenticate(request: Request, facts: RequestFacts): Promise<VerifiedToken | null>
@@ -105,9 +118,9 @@ function resolveVerifier(own: Record<string, unknown>, rest: Record<string, unkn
 }
 
 /**
- * Builds what every adapter's middleware does, so the frameworks behave identically: skip CORS preflight,
- * extract the token, apply `credentialsRequired`, verify. Options are checked now; a bad one throws a
- * `ConfigError` naming it, at start-up.
+ * Builds what every adapter's middleware does, so the frameworks behave identically: skip CORS preflights
+ * if `allowPreflight` opted in, extract the token, apply `credentialsRequired`, verify. Options are checked
+ * now; a bad one throws a `ConfigError` naming it, at start-up.
  *
  * @example
  * ```ts
@@ -128,7 +141,9 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
   const verifier = resolveVerifier(own, rest)
   const realm = verifier.realm
   const credentialsRequired = own.credentialsRequired !== false
-  const allowPreflight = own.allowPreflight !== false
+  // Opt-in only: a "preflight" is two header values anyone can send, and the next handler would then run
+  // unauthenticated.
+  const allowPreflight = own.allowPreflight === true
   const getToken = own.getToken as RequestAuthOptions<Request>['getToken']
   const cookie = own.cookie as string | undefined
   const query = own.query as string | undefined

@@ -3,10 +3,47 @@
  * properties are read, so `__proto__`, `constructor` or `toString` never resolve to something inherited.
  */
 
-/** A claim path: a top-level claim name (`'cognito:groups'`) or a list of nested names. */
-export type ClaimPath = string | readonly string[]
+import { ConfigError } from './errors.js'
 
-/** Where well-known providers put roles. */
+/**
+ * A nested claim path, such as Keycloak's `resource_access.<client>.roles`. Made by {@link claimPath}:
+ * an object, never a bare array, so that a list of paths and one path can never be mistaken for each other.
+ */
+export interface NestedClaimPath {
+  /** The property names, outermost first. */
+  readonly path: readonly string[]
+}
+
+/**
+ * Where a claim is: a top-level claim name (`'roles'`, `'cognito:groups'`, `'https://example.com/roles'`;
+ * dots are part of the name) or a nested path made by {@link claimPath}.
+ */
+export type ClaimPath = string | NestedClaimPath
+
+/**
+ * A nested claim path: `claimPath('realm_access', 'roles')` reads `payload.realm_access.roles`.
+ * @throws ConfigError when a name is not a non-empty string
+ */
+export function claimPath(...names: string[]): NestedClaimPath {
+  if (names.length === 0 || !names.every((name) => typeof name === 'string' && name !== ''))
+    throw new ConfigError('claimPath', 'needs one or more non-empty claim names')
+  return Object.freeze({ path: Object.freeze([...names]) })
+}
+
+/** True for a string claim name or a path made by {@link claimPath}; anything else is refused at start-up. */
+export function isClaimPath(value: unknown): value is ClaimPath {
+  if (typeof value === 'string') return value !== ''
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const { path } = value as { path?: unknown }
+  return (
+    Array.isArray(path) &&
+    path.length > 0 &&
+    path.every((name) => typeof name === 'string' && name !== '') &&
+    Object.keys(value).length === 1
+  )
+}
+
+/** Where well-known providers put roles. Each preset is exactly one path. */
 export const rolePresets = {
   /** `roles`: Microsoft Entra ID app roles, Auth0 custom rules, many others. */
   roles: 'roles',
@@ -15,9 +52,13 @@ export const rolePresets = {
   /** `cognito:groups`: Amazon Cognito user pool groups. */
   cognito: 'cognito:groups',
   /** `realm_access.roles`: Keycloak realm roles. */
-  keycloakRealm: ['realm_access', 'roles'],
+  keycloakRealm: claimPath('realm_access', 'roles'),
   /** `resource_access.<client>.roles`: Keycloak client roles. */
-  keycloakClient: (clientId: string): readonly string[] => ['resource_access', clientId, 'roles'],
+  keycloakClient: (clientId: string): NestedClaimPath => {
+    if (typeof clientId !== 'string' || clientId === '')
+      throw new ConfigError('rolePresets.keycloakClient', 'needs the client id as a non-empty string')
+    return claimPath('resource_access', clientId, 'roles')
+  },
 } as const
 
 /** Claims roles are read from unless a guard says otherwise. */
@@ -34,12 +75,14 @@ function own(value: unknown, key: string): unknown {
     : undefined
 }
 
+/** The value at `path` in `payload`, reading own properties only; `undefined` when absent. */
 export function readClaim(payload: unknown, path: ClaimPath): unknown {
-  const keys = typeof path === 'string' ? [path] : path
-  return keys.reduce<unknown>((value, key) => own(value, key), payload)
+  if (typeof path === 'string') return own(payload, path)
+  return path.path.reduce<unknown>((value, key) => own(value, key), payload)
 }
 
-function strings(value: unknown): string[] {
+/** A space-delimited list (RFC 6749 §3.3 scope), or an array of which only the strings count. */
+function scopeTokens(value: unknown): string[] {
   if (typeof value === 'string') return value.split(' ').filter((item) => item !== '')
   if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string')
   return []
@@ -51,19 +94,28 @@ function strings(value: unknown): string[] {
  * (RFC 6749 §3.3), so `read,write` or `read\twrite` grant neither scope.
  */
 export function scopesOf(payload: unknown): Set<string> {
+  const permissions = readClaim(payload, 'permissions')
   return new Set([
-    ...strings(readClaim(payload, 'scope')),
-    ...strings(readClaim(payload, 'scp')),
-    ...(Array.isArray(readClaim(payload, 'permissions')) ? strings(readClaim(payload, 'permissions')) : []),
+    ...scopeTokens(readClaim(payload, 'scope')),
+    ...scopeTokens(readClaim(payload, 'scp')),
+    ...(Array.isArray(permissions) ? scopeTokens(permissions) : []),
   ])
 }
 
-/** Roles of a token, read from each of `paths` (strings or arrays of strings). */
+/**
+ * Roles of a token, read from each of `paths`: an array of strings, or one string that is **one** role.
+ * Role names may contain spaces (`"Billing admin"`), so a role claim is never split: only scope claims
+ * are space-delimited lists.
+ */
 export function rolesOf(payload: unknown, paths: readonly ClaimPath[]): Set<string> {
   const roles = new Set<string>()
   for (const path of paths) {
     const value = readClaim(payload, path)
-    if (Array.isArray(value) || typeof value === 'string') for (const role of strings(value)) roles.add(role)
+    if (typeof value === 'string') {
+      if (value !== '') roles.add(value)
+    } else if (Array.isArray(value)) {
+      for (const role of value) if (typeof role === 'string' && role !== '') roles.add(role)
+    }
   }
   return roles
 }

@@ -1,4 +1,5 @@
-import { AuthError } from './errors.js'
+import { AuthError, type ReasonDetails } from './errors.js'
+import { safeValue, show } from './reason.js'
 
 /** `typ` values that mark an access token or a generic JWT (RFC 9068 §2.1, RFC 7519 §5.1). */
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt'])
@@ -7,8 +8,29 @@ const GENERIC_TYPES = new Set(['jwt', 'application/jwt'])
 /** RFC 9068 §2.2: claims every JWT access token carries. */
 export const RFC9068_REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
 
-function invalid(claim: string): AuthError {
-  return new AuthError('claim_invalid', { claim })
+function invalid(claim: string, reason?: ReasonDetails): AuthError {
+  return new AuthError('claim_invalid', { claim, ...(reason ? { reason } : {}) })
+}
+
+function missing(claim: string): AuthError {
+  return invalid(claim, { check: 'claim', message: `required claim "${claim}" is missing` })
+}
+
+function wrongType(claim: string, value: unknown, expected: string): AuthError {
+  return invalid(claim, {
+    check: 'claim',
+    message: `claim "${claim}" must be ${expected}, not ${show(value)}`,
+    expected,
+    actual: safeValue(value),
+  })
+}
+
+/** A NumericDate for a reason: seconds and the ISO date (`exp 1767225600 (2026-01-01T00:00:00Z)`). */
+function when(seconds: number): string {
+  const date = new Date(seconds * 1000)
+  return Number.isNaN(date.getTime())
+    ? String(seconds)
+    : `${seconds} (${date.toISOString().replace('.000Z', 'Z')})`
 }
 
 /**
@@ -18,11 +40,18 @@ function invalid(claim: string): AuthError {
  */
 export function checkTokenType(typ: unknown, accessTokenOnly: boolean): void {
   if (typ === undefined && !accessTokenOnly) return
-  if (typeof typ !== 'string') throw invalid('typ')
-  const type = typ.toLowerCase()
-  if (ACCESS_TOKEN_TYPES.has(type)) return
-  if (!accessTokenOnly && GENERIC_TYPES.has(type)) return
-  throw invalid('typ')
+  if (typeof typ === 'string') {
+    const type = typ.toLowerCase()
+    if (ACCESS_TOKEN_TYPES.has(type)) return
+    if (!accessTokenOnly && GENERIC_TYPES.has(type)) return
+  }
+  const expected = accessTokenOnly ? ['at+jwt'] : ['at+jwt', 'JWT', '(none)']
+  throw invalid('typ', {
+    check: 'typ',
+    message: `typ ${typ === undefined ? '(none)' : show(typ)} is not ${accessTokenOnly ? 'at+jwt (tokenType: "at+jwt")' : 'at+jwt, JWT or absent'}`,
+    expected,
+    actual: typ === undefined ? null : safeValue(typ),
+  })
 }
 
 /** The claim rules of one verifier (durations in seconds). */
@@ -53,25 +82,68 @@ export function checkTimes(times: TokenTimes, nowMs: number, policy: ClaimPolicy
     throw new TypeError('now() must return the time in milliseconds')
   const { clockTolerance, maxTokenAge } = policy
   const now = Math.floor(nowMs / 1000)
-  if (times.nbf !== undefined && times.nbf > now + clockTolerance) throw new AuthError('token_not_yet_valid')
-  if (times.exp !== undefined && times.exp <= now - clockTolerance) throw new AuthError('token_expired')
+  const clock = { now, clockTolerance }
+  if (times.nbf !== undefined && times.nbf > now + clockTolerance) {
+    throw new AuthError('token_not_yet_valid', {
+      reason: {
+        check: 'nbf',
+        message: `nbf ${when(times.nbf)} is ${times.nbf - now} s after now ${when(now)} (clock tolerance ${clockTolerance} s)`,
+        expected: now + clockTolerance,
+        actual: times.nbf,
+        ...clock,
+      },
+    })
+  }
+  if (times.exp !== undefined && times.exp <= now - clockTolerance) {
+    throw new AuthError('token_expired', {
+      reason: {
+        check: 'exp',
+        message: `exp ${when(times.exp)} is ${now - times.exp} s before now ${when(now)} (clock tolerance ${clockTolerance} s)`,
+        expected: now - clockTolerance,
+        actual: times.exp,
+        ...clock,
+      },
+    })
+  }
   if (maxTokenAge !== undefined && times.iat !== undefined) {
     const age = now - times.iat
-    if (age - clockTolerance > maxTokenAge) throw new AuthError('token_expired')
-    if (age < -clockTolerance) throw invalid('iat')
+    if (age - clockTolerance > maxTokenAge) {
+      throw new AuthError('token_expired', {
+        reason: {
+          check: 'iat',
+          message: `iat ${when(times.iat)} makes the token ${age} s old, over maxTokenAge ${maxTokenAge} s (clock tolerance ${clockTolerance} s)`,
+          expected: maxTokenAge,
+          actual: times.iat,
+          ...clock,
+        },
+      })
+    }
+    if (age < -clockTolerance) throw futureIat(times.iat, now, clockTolerance)
   }
+}
+
+function futureIat(iat: number, now: number, clockTolerance: number): AuthError {
+  return invalid('iat', {
+    check: 'iat',
+    message: `iat ${when(iat)} is in the future: ${iat - now} s after now ${when(now)} (clock tolerance ${clockTolerance} s)`,
+    expected: now + clockTolerance,
+    actual: iat,
+    now,
+    clockTolerance,
+  })
 }
 
 function numericDate(payload: Record<string, unknown>, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
   const value = payload[claim]
   if (value === undefined) return undefined
   // jose type-checks NumericDates but would take `1e400` (Infinity) as never expiring.
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(claim)
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw wrongType(claim, value, 'a finite number')
   return value
 }
 
 function checkOptionalString(payload: Record<string, unknown>, claim: string): void {
-  if (payload[claim] !== undefined && typeof payload[claim] !== 'string') throw invalid(claim)
+  if (payload[claim] !== undefined && typeof payload[claim] !== 'string')
+    throw wrongType(claim, payload[claim], 'a string')
 }
 
 function hasAudience(aud: unknown, audience: readonly string[]): boolean {
@@ -95,12 +167,26 @@ export function checkClaims(
   policy: ClaimPolicy,
 ): TokenTimes {
   const { audience, maxTokenAge, clockTolerance } = policy
-  if (issuer !== null && !Object.hasOwn(payload, 'iss')) throw invalid('iss')
-  if (audience !== undefined && !Object.hasOwn(payload, 'aud')) throw invalid('aud')
-  if (maxTokenAge !== undefined && !Object.hasOwn(payload, 'iat')) throw invalid('iat')
-  for (const claim of policy.requiredClaims) if (!Object.hasOwn(payload, claim)) throw invalid(claim)
-  if (issuer !== null && payload.iss !== issuer) throw invalid('iss')
-  if (audience !== undefined && !hasAudience(payload.aud, audience)) throw invalid('aud')
+  if (issuer !== null && !Object.hasOwn(payload, 'iss')) throw missing('iss')
+  if (audience !== undefined && !Object.hasOwn(payload, 'aud')) throw missing('aud')
+  if (maxTokenAge !== undefined && !Object.hasOwn(payload, 'iat')) throw missing('iat')
+  for (const claim of policy.requiredClaims) if (!Object.hasOwn(payload, claim)) throw missing(claim)
+  if (issuer !== null && payload.iss !== issuer) {
+    throw invalid('iss', {
+      check: 'iss',
+      message: `iss ${show(payload.iss)} is not ${JSON.stringify(issuer)}`,
+      expected: issuer,
+      actual: safeValue(payload.iss),
+    })
+  }
+  if (audience !== undefined && !hasAudience(payload.aud, audience)) {
+    throw invalid('aud', {
+      check: 'aud',
+      message: `aud ${show(payload.aud)} contains none of the accepted audiences ${JSON.stringify(audience)}`,
+      expected: audience,
+      actual: safeValue(payload.aud),
+    })
+  }
 
   const times: TokenTimes = {
     exp: numericDate(payload, 'exp'),
@@ -109,13 +195,15 @@ export function checkClaims(
   }
   checkTimes(times, nowMs, policy)
   // Beyond jose, which checks this only with maxTokenAge: an `iat` in the future is refused.
-  if (times.iat !== undefined && times.iat > nowMs / 1000 + clockTolerance) throw invalid('iat')
+  if (times.iat !== undefined && times.iat > nowMs / 1000 + clockTolerance)
+    throw futureIat(times.iat, Math.floor(nowMs / 1000), clockTolerance)
 
   for (const claim of ['iss', 'sub', 'jti']) checkOptionalString(payload, claim)
   // RFC 7519 §4.1.3: a string or an array of strings, also when no audience is configured.
   const aud = payload.aud
   if (aud !== undefined && typeof aud !== 'string') {
-    if (!Array.isArray(aud) || !aud.every((member) => typeof member === 'string')) throw invalid('aud')
+    if (!Array.isArray(aud) || !aud.every((member) => typeof member === 'string'))
+      throw wrongType('aud', aud, 'a string or an array of strings')
   }
   if (policy.accessTokenOnly) checkOptionalString(payload, 'client_id')
   return times

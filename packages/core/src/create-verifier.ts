@@ -5,8 +5,14 @@ import {
   RFC9068_REQUIRED_CLAIMS,
   type ClaimPolicy,
 } from './claims.js'
+import { refuseUnverifiedBinding } from './binding.js'
 import { deepFreeze } from './deep-freeze.js'
-import { AuthError } from './errors.js'
+import { errors, type JWSHeaderParameters } from 'jose'
+import { errorText, verifyChannel, type VerifyMessage } from './diagnostics.js'
+import { AuthError, explain, NotReadyError, type NotReadyFailure, type ReasonDetails } from './errors.js'
+import type { KeySource, VerificationKey } from './keys/key-source.js'
+import { safeText, safeValue, show } from './reason.js'
+import { tokenId } from './token-id.js'
 import { toAuthError } from './map-error.js'
 import type { VerifierOptions } from './options.js'
 import { resolveOptions, type ResolvedOptions, type TrustedIssuer } from './resolve-options.js'
@@ -30,6 +36,26 @@ export interface Verifier {
   verifyNow(token: string): VerifiedToken | Promise<VerifiedToken>
   /** Counters of the verified-token cache (all zero when it is off). */
   cacheStats(): TokenCacheStats
+  /**
+   * Runs discovery and the first JWK Set fetch of every configured issuer now, for a readiness probe or
+   * to fail fast on a wrong issuer. Resolves once every issuer has keys (static keys and secrets at once);
+   * rejects with a `NotReadyError` naming each issuer URL and the cause. Adapters never call it: an
+   * identity-provider outage at boot must not become a crash loop.
+   *
+   * @example
+   * ```ts
+   * app.get('/ready', async (_req, res) => {
+   *   try {
+   *     await verifier.ready()
+   *     res.sendStatus(204)
+   *   } catch (error) {
+   *     logger.warn(error.message)
+   *     res.sendStatus(503)
+   *   }
+   * })
+   * ```
+   */
+  ready(): Promise<void>
   /** The `realm` of challenges, for adapters that build errors themselves. */
   readonly realm: string | undefined
 }
@@ -41,8 +67,105 @@ function selectIssuer(config: ResolvedOptions, iss: unknown): TrustedIssuer {
   if (anyIssuer) return anyIssuer
   // The unverified `iss` only picks an entry of the allowlist; nothing is derived from it.
   const trusted = typeof iss === 'string' ? config.issuers.get(iss) : undefined
-  if (!trusted) throw new AuthError('claim_invalid', { claim: 'iss' })
+  if (!trusted) throw untrustedIssuer(config, iss)
   return trusted
+}
+
+function untrustedIssuer(config: ResolvedOptions, iss: unknown): AuthError {
+  const expected = [...config.issuers.keys()].filter((name): name is string => name !== null)
+  const hint = typeof iss === 'string' ? issuerHint(iss, expected) : ''
+  return new AuthError('claim_invalid', {
+    claim: 'iss',
+    reason: {
+      check: 'iss',
+      message: `iss ${iss === undefined ? '(none)' : show(iss)} is not a trusted issuer (trusted: ${JSON.stringify(expected)})${hint}`,
+      expected,
+      actual: iss === undefined ? null : safeValue(iss),
+    },
+  })
+}
+
+/** The usual near misses between a configured issuer and a token's `iss`, spelt out for the operator. */
+function issuerHint(iss: string, trusted: readonly string[]): string {
+  const bare = (name: string) => name.replace(/\/+$/, '')
+  if (trusted.some((name) => bare(name) === bare(iss)))
+    return '; it differs from a trusted issuer only by a trailing slash'
+  const host = (name: string) => {
+    try {
+      const url = new URL(name)
+      url.hostname = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) ? 'loopback' : url.hostname
+      return url.href
+    } catch {
+      return name
+    }
+  }
+  if (trusted.some((name) => host(name) === host(iss)))
+    return '; it differs from a trusted issuer only by its loopback host name (localhost, 127.0.0.1, ::1)'
+  if (trusted.some((name) => name.toLowerCase() === iss.toLowerCase()))
+    return '; it differs from a trusted issuer only by letter case'
+  return ''
+}
+
+/** The token header's `kid` and `alg` for a reason, bounded and escaped. */
+function headerDetails(header: Record<string, unknown>): ReasonDetails {
+  return {
+    ...(typeof header.kid === 'string' ? { kid: safeText(header.kid) } : {}),
+    ...(typeof header.alg === 'string' ? { alg: safeText(header.alg) } : {}),
+  }
+}
+
+function algorithmNotAllowed(alg: string, trusted: TrustedIssuer): AuthError {
+  return new AuthError('algorithm_not_allowed', {
+    reason: {
+      message: `alg ${show(alg)} is not one of the accepted algorithms ${JSON.stringify(trusted.algorithms)}`,
+      expected: trusted.algorithms,
+      actual: safeText(alg),
+    },
+  })
+}
+
+function keySourceOf(trusted: TrustedIssuer): ReasonDetails {
+  return trusted.keys.description === undefined ? {} : { keySource: trusted.keys.description }
+}
+
+/** The key for a token's `alg` and `kid` from the issuer's key source; a refusal says where it looked. */
+async function lookUpKey(
+  trusted: TrustedIssuer,
+  header: Record<string, unknown>,
+  segments: readonly [string, string, string],
+): Promise<VerificationKey> {
+  try {
+    return await trusted.keys.getKey(header as JWSHeaderParameters, {
+      protected: segments[0],
+      payload: segments[1],
+      signature: segments[2],
+    })
+  } catch (error) {
+    const failure = toAuthError(error)
+    const where = trusted.keys.description ?? 'the configured keys'
+    const kid = header.kid === undefined ? 'no kid' : `kid ${show(header.kid)}`
+    if (failure.code === 'key_not_found') {
+      const many = error instanceof errors.JWKSMultipleMatchingKeys
+      throw explain(failure, {
+        message: many
+          ? `several keys in ${where} match ${kid} and alg ${show(header.alg)}: the token must name one with kid`
+          : `no key in ${where} matches ${kid} and alg ${show(header.alg)}`,
+        actual: header.kid === undefined ? null : safeValue(header.kid),
+        ...keySourceOf(trusted),
+      })
+    }
+    throw explain(failure, keySourceOf(trusted))
+  }
+}
+
+function signatureInvalid(header: Record<string, unknown>, trusted: TrustedIssuer): AuthError {
+  const kid = header.kid === undefined ? 'without kid' : `of kid ${show(header.kid)}`
+  return new AuthError('signature_invalid', {
+    reason: {
+      message: `the signature does not verify with the key ${kid} (alg ${show(header.alg)}) from ${trusted.keys.description ?? 'the configured keys'}`,
+      ...keySourceOf(trusted),
+    },
+  })
 }
 
 /**
@@ -78,9 +201,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       revoked = await isRevoked(result.payload as TokenPayload, result.header)
     } catch (cause) {
       // The revocation store is infrastructure: its failure is a 503, never a 401 nor a pass.
-      throw new AuthError('revocation_unavailable', { cause })
+      throw new AuthError('revocation_unavailable', {
+        cause,
+        reason: { message: `isRevoked failed: ${errorText(cause)}` },
+      })
     }
-    if (revoked) throw new AuthError('token_revoked')
+    if (revoked) throw new AuthError('token_revoked', { reason: { message: 'isRevoked returned true' } })
   }
 
   async function runValidate(
@@ -88,13 +214,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
     payload: TokenPayload,
     header: TokenHeader,
   ): Promise<void> {
-    let verdict: boolean | void
+    let verdict: unknown
     try {
       verdict = await validate(payload, header)
     } catch (cause) {
-      throw cause instanceof AuthError ? cause : new AuthError('claim_invalid', { cause, claim: 'validate' })
+      if (cause instanceof AuthError) throw cause
+      throw new AuthError('claim_invalid', {
+        cause,
+        claim: 'validate',
+        reason: { check: 'validate', message: `validate threw: ${errorText(cause)}` },
+      })
     }
-    if (verdict === false) throw new AuthError('claim_invalid', { claim: 'validate' })
+    // Fail closed: `undefined` (a forgotten return), `null`, `0` or `''` (a `Map.get` miss, a Redis
+    // SISMEMBER 0) must never pass — and the verdict is cached with the token.
+    if (verdict !== true) {
+      throw new AuthError('claim_invalid', {
+        claim: 'validate',
+        reason: {
+          check: 'validate',
+          message: `validate returned ${verdict === undefined ? 'undefined' : show(verdict)}, not true`,
+          expected: true,
+          actual: verdict === undefined ? null : safeValue(verdict),
+        },
+      })
+    }
   }
 
   async function verifyFully(token: string): Promise<VerifiedToken> {
@@ -102,23 +245,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const trusted = selectIssuer(config, payload.iss)
     const alg = header.alg as string
     // Cheap header rules first, so a token that cannot pass costs no key lookup or fetch.
-    if (!trusted.algorithms.includes(alg)) throw new AuthError('algorithm_not_allowed')
+    if (!trusted.algorithms.includes(alg)) throw algorithmNotAllowed(alg, trusted)
     checkTokenType(header.typ, config.accessTokenOnly)
     const nowMs = config.now()
     const generation = trusted.keys.generation
     // A key resolved for this alg and kid before is used as is: no key search, no extra await.
     const key =
-      trusted.keys.knownKey?.(alg, header.kid, nowMs) ??
-      (await trusted.keys.getKey(header, {
-        protected: segments[0],
-        payload: segments[1],
-        signature: segments[2],
-      }))
+      trusted.keys.knownKey?.(alg, header.kid, nowMs) ?? (await lookUpKey(trusted, header, segments))
     // The segments are canonical base64url (ASCII), so latin1 gives the exact signing input bytes.
     const signingInput = Buffer.from(token.slice(0, token.length - segments[2].length - 1), 'latin1')
     const valid = await verifySignature(alg, key, signingInput, Buffer.from(segments[2], 'base64url'))
-    if (!valid) throw new AuthError('signature_invalid')
+    if (!valid) throw signatureInvalid(header, trusted)
     const times = checkClaims(payload, trusted.issuer, nowMs, policy)
+    refuseUnverifiedBinding(payload)
     if (config.validate) await runValidate(config.validate, payload as TokenPayload, header as TokenHeader)
     const result: VerifiedToken = deepFreeze({
       payload: payload as TokenPayload,
@@ -136,6 +275,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return result
   }
 
+  /**
+   * Adds to a refusal what the operator needs to find it: the token's id, and — when its header and claims
+   * decode — the issuer, `kid` and `alg`. Runs on failures only, so the token is decoded again here rather
+   * than carried through the hot path.
+   */
+  function fail(error: unknown, token: unknown): AuthError {
+    const failure = toAuthError(error)
+    if (typeof token !== 'string' || token === '') return failure.withRealm(config.realm)
+    let details: ReasonDetails = { tokenId: tokenId(token) }
+    try {
+      const { header, payload } = parseCompactToken(token)
+      details = { ...details, ...headerDetails(header) }
+      if (typeof payload.iss === 'string') details = { ...details, issuer: safeText(payload.iss) }
+    } catch {
+      // A token that does not decode has nothing more to say.
+    }
+    return explain(failure, details).withRealm(config.realm)
+  }
+
   /** Serves a cache hit: its times re-checked against the clock now (`isRevoked` runs in `verifyLater`). */
   function serveCached(token: string, cached: CachedVerification, nowMs: number): VerifiedToken {
     try {
@@ -151,46 +309,146 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifyLater(
     token: string,
     cached: CachedVerification | undefined,
-    refreshing?: Promise<void>,
+    refreshing: Promise<void> | undefined,
+    trace: VerifyMessage | undefined,
   ) {
     let result: VerifiedToken | undefined
     try {
       if (cached !== undefined) {
         if (refreshing !== undefined) await refreshing
-        if (cache?.isCurrent(cached)) result = serveCached(token, cached, config.now())
-        else cache?.invalidate(token)
+        if (cache?.isCurrent(cached)) {
+          result = serveCached(token, cached, config.now())
+          if (trace) trace.cached = true
+        } else cache?.invalidate(token)
       }
       result ??= await verifyFully(token)
       // Revocation is never cached: it runs on every request, hit or miss.
       if (config.isRevoked) await checkRevocation(config.isRevoked, result)
       return result
     } catch (error) {
-      throw toAuthError(error).withRealm(config.realm)
+      throw fail(error, token)
     }
   }
 
-  function verifyNow(token: string): VerifiedToken | Promise<VerifiedToken> {
+  /** `trace` is the event context when someone subscribes to `tokenguard:verify`, else `undefined`. */
+  function verifyNow(token: string, trace?: VerifyMessage): VerifiedToken | Promise<VerifiedToken> {
     try {
       if (typeof token !== 'string' || token.length === 0 || token.length > config.maxTokenLength) {
-        throw new AuthError('token_malformed')
+        throw new AuthError('token_malformed', {
+          reason: {
+            message:
+              typeof token !== 'string'
+                ? `the token is a ${typeof token}, not a string`
+                : `the token is ${token.length} characters long (1 to maxTokenLength ${config.maxTokenLength})`,
+            ...(typeof token === 'string' ? { actual: token.length, expected: config.maxTokenLength } : {}),
+          },
+        })
       }
       const cached = cache?.get(token)
-      if (cached === undefined) return verifyLater(token, undefined)
+      if (cached === undefined) return verifyLater(token, undefined, undefined, trace)
       const nowMs = config.now()
       // A hit never reaches the key source, so it keeps the JWK Set fresh here; usually a no-op.
       const refreshing = cached.issuer.keys.freshen?.(nowMs)
-      if (refreshing !== undefined || config.isRevoked) return verifyLater(token, cached, refreshing)
-      return serveCached(token, cached, nowMs)
+      if (refreshing !== undefined || config.isRevoked) return verifyLater(token, cached, refreshing, trace)
+      const result = serveCached(token, cached, nowMs)
+      if (trace) trace.cached = true
+      return result
     } catch (error) {
-      throw toAuthError(error).withRealm(config.realm)
+      // Oversized tokens are not hashed: their id would only cost CPU for an attacker's garbage.
+      throw fail(
+        error,
+        typeof token === 'string' && token.length <= config.maxTokenLength ? token : undefined,
+      )
     }
+  }
+
+  /** Publishes one verification on `tokenguard:verify`; only called when someone subscribes. */
+  function traceVerify(token: string): VerifiedToken | Promise<VerifiedToken> {
+    const trace: VerifyMessage = { tokenId: typeof token === 'string' ? tokenId(token) : '', cached: false }
+    const { start, end, asyncStart, asyncEnd, error } = verifyChannel
+    const failed = (failure: unknown) => {
+      describeFailure(trace, failure)
+      error.publish(trace)
+    }
+    return start.runStores(trace, () => {
+      try {
+        const outcome = verifyNow(token, trace)
+        if (!(outcome instanceof Promise)) {
+          describeSuccess(trace, outcome)
+          return outcome
+        }
+        return outcome.then(
+          (result) => {
+            describeSuccess(trace, result)
+            asyncStart.publish(trace)
+            asyncEnd.publish(trace)
+            return result
+          },
+          (failure: unknown) => {
+            failed(failure)
+            asyncStart.publish(trace)
+            asyncEnd.publish(trace)
+            throw failure
+          },
+        )
+      } catch (failure) {
+        failed(failure)
+        throw failure
+      } finally {
+        end.publish(trace)
+      }
+    })
+  }
+
+  /** The public entry: traced only while `tokenguard:verify` has a subscriber, else no cost at all. */
+  function verifyNowTraced(token: string): VerifiedToken | Promise<VerifiedToken> {
+    return verifyChannel.hasSubscribers ? traceVerify(token) : verifyNow(token)
   }
 
   return {
     // An async wrapper, so that even a synchronous failure of verifyNow becomes a rejection.
-    verify: async (token) => verifyNow(token),
-    verifyNow,
+    verify: async (token) => verifyNowTraced(token),
+    verifyNow: verifyNowTraced,
+    ready: () => loadKeys(config),
     cacheStats: () => cache?.stats() ?? NO_CACHE_STATS,
     realm: config.realm,
   }
+}
+
+function describeSuccess(trace: VerifyMessage, { header, payload }: VerifiedToken): void {
+  trace.issuer = typeof payload.iss === 'string' ? safeText(payload.iss) : null
+  Object.assign(trace, headerDetails(header))
+}
+
+function describeFailure(trace: VerifyMessage, failure: unknown): void {
+  if (!(failure instanceof AuthError)) return
+  const { reason } = failure
+  trace.error = failure
+  trace.code = failure.code
+  trace.reason = reason
+  if (reason.issuer !== undefined) trace.issuer = reason.issuer
+  if (reason.kid !== undefined) trace.kid = reason.kid
+  if (reason.alg !== undefined) trace.alg = reason.alg
+}
+
+/**
+ * `verifier.ready()`: discovery and the first JWK Set fetch of every issuer, now. Several issuers sharing
+ * one key source load it once. Rejects with a `NotReadyError` naming each issuer that failed and why.
+ */
+async function loadKeys(config: ResolvedOptions): Promise<void> {
+  const sources = new Map<KeySource, TrustedIssuer>()
+  for (const trusted of config.issuers.values())
+    if (!sources.has(trusted.keys)) sources.set(trusted.keys, trusted)
+  const outcomes = await Promise.allSettled([...sources.keys()].map(async (keys) => keys.ready?.()))
+  const failures: NotReadyFailure[] = []
+  outcomes.forEach((outcome, index) => {
+    if (outcome.status === 'fulfilled') return
+    const trusted = [...sources.values()][index] as TrustedIssuer
+    failures.push({
+      issuer: trusted.issuer,
+      keySource: trusted.keys.description ?? 'the configured keys',
+      cause: outcome.reason,
+    })
+  })
+  if (failures.length > 0) throw new NotReadyError(failures, errorText)
 }

@@ -1,3 +1,5 @@
+import type { inspect, InspectOptions } from 'node:util'
+import type { AuthErrorReason, ReasonCheck } from './reason.js'
 import { bearerChallenge } from './www-authenticate.js'
 
 /**
@@ -15,6 +17,7 @@ import { bearerChallenge } from './www-authenticate.js'
  * | `token_not_yet_valid`  | 401    | `invalid_token`      |
  * | `claim_invalid`        | 401    | `invalid_token`      |
  * | `token_revoked`        | 401    | `invalid_token`      |
+ * | `binding_unverified`   | 401    | `invalid_token`      |
  * | `insufficient_scope`   | 403    | `insufficient_scope` |
  * | `keys_unavailable`     | 503    | (no challenge)       |
  * | `revocation_unavailable` | 503  | (no challenge)       |
@@ -30,6 +33,7 @@ export type AuthErrorCode =
   | 'token_not_yet_valid'
   | 'claim_invalid'
   | 'token_revoked'
+  | 'binding_unverified'
   | 'insufficient_scope'
   | 'keys_unavailable'
   | 'revocation_unavailable'
@@ -42,6 +46,62 @@ interface CodeInfo {
   error?: BearerErrorAttribute
   /** Generic, header-safe text. It never carries anything taken from the request. */
   description: string
+}
+
+/** The reason an error of each code has unless the place that throws it says more. */
+const DEFAULT_REASONS: Record<AuthErrorCode, { check: ReasonCheck; message: string }> = {
+  credentials_required: { check: 'credentials', message: 'the request carries no bearer token' },
+  invalid_request: { check: 'request', message: 'the request is malformed' },
+  token_malformed: { check: 'syntax', message: 'the token is not a well-formed compact JWS' },
+  algorithm_not_allowed: { check: 'alg', message: 'the token is signed with an algorithm not allowed' },
+  key_not_found: { check: 'kid', message: 'no key of the issuer matches the token header' },
+  signature_invalid: { check: 'signature', message: 'the signature does not verify' },
+  token_expired: { check: 'exp', message: 'the token expired' },
+  token_not_yet_valid: { check: 'nbf', message: 'the token is not valid yet' },
+  claim_invalid: { check: 'claim', message: 'a claim is invalid' },
+  token_revoked: { check: 'revoked', message: 'the token is revoked' },
+  binding_unverified: {
+    check: 'cnf',
+    message: 'the token is bound to a key (cnf) and no proof of that key was verified',
+  },
+  insufficient_scope: { check: 'scope', message: 'the token lacks what the route requires' },
+  keys_unavailable: { check: 'keys', message: 'the verification keys could not be fetched' },
+  revocation_unavailable: { check: 'revocation', message: 'the revocation check failed' },
+}
+
+/** What a thrower may say of a refusal; the default of its code fills in the rest. */
+export type ReasonDetails = Partial<AuthErrorReason>
+
+function reasonOf(code: AuthErrorCode, options: AuthErrorOptions): AuthErrorReason {
+  const claim = options.reason?.claim ?? options.claim
+  const fallback = DEFAULT_REASONS[code]
+  const message =
+    options.reason?.message ??
+    (code === 'claim_invalid' && claim !== undefined ? `claim "${claim}" is invalid` : fallback.message)
+  return Object.freeze({
+    check: fallback.check,
+    ...options.reason,
+    message,
+    ...(claim === undefined ? {} : { claim }),
+  })
+}
+
+function defineReason(error: AuthError, reason: AuthErrorReason): void {
+  // Not enumerable: `JSON.stringify(error)`, a spread or a handler that sends the error object never
+  // carries it to the client.
+  Object.defineProperty(error, 'reason', { value: reason, enumerable: false, configurable: true })
+}
+
+/**
+ * Adds what a later stage knows (the issuer, `kid`, `alg`, the token's id) to an error's reason, without
+ * overwriting what the thrower said. Returns the same error.
+ */
+export function explain(error: AuthError, details: ReasonDetails): AuthError {
+  const merged: Record<string, unknown> = { ...error.reason }
+  for (const [name, value] of Object.entries(details))
+    if (value !== undefined && merged[name] === undefined) merged[name] = value
+  defineReason(error, Object.freeze(merged) as unknown as AuthErrorReason)
+  return error
 }
 
 const CODES: Record<AuthErrorCode, CodeInfo> = {
@@ -71,6 +131,11 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
   },
   claim_invalid: { status: 401, error: 'invalid_token', description: 'The access token claims are invalid' },
   token_revoked: { status: 401, error: 'invalid_token', description: 'The access token was revoked' },
+  binding_unverified: {
+    status: 401,
+    error: 'invalid_token',
+    description: 'The access token is bound to a key that was not proven',
+  },
   insufficient_scope: {
     status: 403,
     error: 'insufficient_scope',
@@ -83,6 +148,19 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
 /** Seconds a client is told to wait when keys are unreachable. */
 const RETRY_AFTER_SECONDS = '5'
 
+/**
+ * Sets `Error.stackTraceLimit` to 0 so that the next error captures no stack frames; false where the
+ * intrinsics are frozen (SES `lockdown()`, `node --frozen-intrinsics`) and the limit cannot change.
+ */
+function skipStackFrames(): boolean {
+  try {
+    Error.stackTraceLimit = 0
+  } catch {
+    return false
+  }
+  return Error.stackTraceLimit === 0
+}
+
 export interface AuthErrorOptions {
   cause?: unknown
   /** For `insufficient_scope`: the scopes the resource needs, sent in the challenge's `scope` attribute. */
@@ -91,6 +169,8 @@ export interface AuthErrorOptions {
   claim?: string
   /** `realm` attribute of the challenge. */
   realm?: string
+  /** What the operator should know: which check failed, expected and actual values. Never sent. */
+  reason?: ReasonDetails
 }
 
 /**
@@ -100,6 +180,13 @@ export interface AuthErrorOptions {
  * error handlers of Express, Koa and Fastify render the right status and `WWW-Authenticate` header with no
  * glue. `message` is generic and safe to show a client; the underlying error (for example the jose error)
  * is kept as `cause` for server-side logs.
+ *
+ * A 400, 401 or 403 is an expected outcome, not a bug, so it carries no stack frames: its `stack` is the
+ * one line `AuthError: <message>`, and Node's `util.inspect` (`console.error`, Express 5's default
+ * handler) prints it as one line too, `AuthError [<code>]: <message>`. Default error handlers then log
+ * one line per rejection and development error pages show no server paths. `cause` is kept and keeps its
+ * own stack. A 503 (`keys_unavailable`, `revocation_unavailable`) is for operators: it keeps its stack and
+ * Node's full inspection.
  */
 export class AuthError extends Error {
   /** Stable machine-readable code. */
@@ -118,11 +205,39 @@ export class AuthError extends Error {
   readonly claim: string | undefined
   /** For `insufficient_scope`: the scopes the resource needs. */
   readonly scope: readonly string[] | undefined
+  /**
+   * Why the request was refused, for the operator's logs: which check failed, what it expected and what
+   * the token held (values from the token bounded and escaped). Never the token itself. Not enumerable,
+   * so it never reaches a client through `JSON.stringify(error)` or a handler that sends the error;
+   * log it explicitly: `logger.warn({ code: err.code, reason: err.reason })`.
+   */
+  declare readonly reason: AuthErrorReason
+
+  static {
+    // A one-line rendering for expected rejections. Defined here rather than as a method so that it
+    // stays out of the public type.
+    Object.defineProperty(this.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+      value(this: AuthError, _depth: number, options: InspectOptions, inspectValue: typeof inspect) {
+        if (this.status >= 500) return inspectValue(this, { ...options, customInspect: false })
+        return `${this.name} [${this.code}]: ${this.message} (${this.reason.message})`
+      },
+    })
+  }
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     const info = CODES[code]
-    super(info.description, { cause: options.cause })
+    // Read before the limit is lowered, so that nothing which could throw runs while it is 0.
+    const errorOptions = { cause: options.cause }
+    // Capturing stack frames is also the costliest part of constructing an error, paid on every rejected
+    // request: 4xx errors skip it. The limit is restored at once, so no other error is affected.
+    const quiet = info.status < 500
+    const limit = Error.stackTraceLimit
+    const skipped = quiet && skipStackFrames()
+    super(info.description, errorOptions)
+    if (skipped) Error.stackTraceLimit = limit
     this.name = new.target.name
+    // Where the limit cannot change, the frames were captured: drop them.
+    if (quiet && !skipped) this.stack = `${this.name}: ${this.message}`
     this.code = code
     this.status = info.status
     this.statusCode = info.status
@@ -130,6 +245,7 @@ export class AuthError extends Error {
     this.error = info.error
     this.claim = options.claim
     this.scope = options.scope
+    defineReason(this, reasonOf(code, options))
     this.headers =
       info.status === 503
         ? { 'Retry-After': RETRY_AFTER_SECONDS }
@@ -151,6 +267,7 @@ export class AuthError extends Error {
       realm,
       ...(this.scope ? { scope: this.scope } : {}),
       ...(this.claim ? { claim: this.claim } : {}),
+      reason: this.reason,
     })
   }
 }
@@ -167,5 +284,32 @@ export class ConfigError extends TypeError {
   constructor(option: string, problem: string) {
     super(`tokenguard: option "${option}" ${problem}`)
     this.name = new.target.name
+  }
+}
+
+/** One issuer whose keys could not be loaded by `verifier.ready()`. */
+export interface NotReadyFailure {
+  /** The issuer, or `null` for `issuer: null`. */
+  readonly issuer: string | null
+  /** Where its keys come from (JWK Set URL or the issuer being discovered). */
+  readonly keySource: string
+  readonly cause: unknown
+}
+
+/**
+ * Thrown by `verifier.ready()` when the keys of one or more issuers cannot be loaded now. Its message names
+ * each issuer, where its keys come from and why they failed; `cause` is the first failure's error.
+ */
+export class NotReadyError extends Error {
+  readonly failures: readonly NotReadyFailure[]
+
+  constructor(failures: readonly NotReadyFailure[], describe: (cause: unknown) => string) {
+    const lines = failures.map(
+      ({ issuer, keySource, cause }) =>
+        `issuer ${issuer === null ? '(any)' : JSON.stringify(issuer)}: keys from ${keySource}: ${describe(cause)}`,
+    )
+    super(`tokenguard: not ready: ${lines.join('; ')}`, { cause: failures[0]?.cause })
+    this.name = new.target.name
+    this.failures = failures
   }
 }

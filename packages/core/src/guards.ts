@@ -1,5 +1,6 @@
-import { ConfigError, AuthError } from './errors.js'
-import { DEFAULT_ROLE_CLAIMS, rolesOf, scopesOf, type ClaimPath } from './claim-values.js'
+import { ConfigError, AuthError, type ReasonDetails } from './errors.js'
+import { safeValue, type ReasonCheck } from './reason.js'
+import { DEFAULT_ROLE_CLAIMS, isClaimPath, rolesOf, scopesOf, type ClaimPath } from './claim-values.js'
 import type { TokenPayload, VerifiedToken } from './types.js'
 
 /**
@@ -15,12 +16,17 @@ export interface Guard {
 
 export type GuardRequirement =
   | { kind: 'scopes'; match: 'all' | 'any'; values: readonly string[] }
-  | { kind: 'roles'; match: 'all' | 'any'; values: readonly string[] }
+  | { kind: 'roles'; match: 'all' | 'any'; values: readonly string[]; claims: readonly ClaimPath[] }
   | { kind: 'claims' }
 
 export interface RoleGuardOptions {
-  /** Claims roles are read from. Default: `roles`, `groups`, `cognito:groups`, `realm_access.roles`. */
-  claims?: readonly ClaimPath[]
+  /**
+   * Where roles are read from: one claim path, or a list of them. A path is a top-level claim name
+   * (`'roles'`) or a nested path made by `claimPath(...)` or a `rolePresets` entry, so
+   * `claims: rolePresets.keycloakClient('api')` is one path and `claims: ['roles', 'groups']` two names.
+   * Default: `roles`, `groups`, `cognito:groups`, `realm_access.roles`.
+   */
+  claims?: ClaimPath | readonly ClaimPath[]
   /** `'all'` (default) requires every role; `'any'` at least one. */
   match?: 'all' | 'any'
 }
@@ -57,11 +63,36 @@ function guard(
       granted = check(auth.payload as TokenPayload)
     } catch (cause) {
       // A predicate that throws denies access (fail closed) instead of escaping as a 500.
-      throw new AuthError('insufficient_scope', { ...options, cause })
+      throw new AuthError('insufficient_scope', {
+        ...options,
+        cause,
+        reason: { check: checkOf(requirement), message: `the ${requirement.kind} check threw` },
+      })
     }
-    if (!granted) throw new AuthError('insufficient_scope', options)
+    if (!granted)
+      throw new AuthError('insufficient_scope', { ...options, reason: denial(requirement, auth.payload) })
   }
   return Object.assign(fn, { requirement })
+}
+
+function checkOf(requirement: GuardRequirement): ReasonCheck {
+  return requirement.kind === 'scopes' ? 'scope' : requirement.kind === 'roles' ? 'role' : 'predicate'
+}
+
+/** What the route requires and what the token grants (bounded and escaped), for the operator. */
+function denial(requirement: GuardRequirement, payload: unknown): ReasonDetails {
+  if (requirement.kind === 'claims')
+    return { check: 'predicate', message: 'the requireClaims predicate did not return true' }
+  const { kind, match, values } = requirement
+  const granted = requirement.kind === 'scopes' ? scopesOf(payload) : rolesOf(payload, requirement.claims)
+  const actual = safeValue([...granted])
+  const needs = `${match === 'all' ? 'every one' : 'one'} of ${JSON.stringify(values)}`
+  return {
+    check: checkOf(requirement),
+    message: `the route requires ${needs} (${kind}); the token grants ${JSON.stringify(actual)}`,
+    expected: values,
+    actual,
+  }
 }
 
 /** Requires every one of `scopes` (from `scope`, `scp` or `permissions`). 403 `insufficient_scope` otherwise. */
@@ -91,32 +122,44 @@ export function requireAnyScope(...scopes: string[]): Guard {
 }
 
 /**
+ * One path or a list of paths. A nested array is refused rather than guessed at: read as one path or as
+ * several names, it would look in claims the user never meant (another issuer's top-level `roles`).
+ */
+function resolveRoleClaims(claims: RoleGuardOptions['claims']): readonly ClaimPath[] {
+  if (claims === undefined) return DEFAULT_ROLE_CLAIMS
+  const list: readonly unknown[] = Array.isArray(claims) ? claims : [claims]
+  if (list.length === 0 || !list.every(isClaimPath)) {
+    throw new ConfigError(
+      'requireRoles.claims',
+      'must be a claim name, a claimPath(...) / rolePresets path, or a non-empty array of them (write nested paths with claimPath(...))',
+    )
+  }
+  return Object.freeze([...list]) as readonly ClaimPath[]
+}
+
+/**
  * Requires roles, read from the usual role claims of Entra ID, Okta, Cognito and Keycloak. Pass an
  * options object last to choose the claims or `match: 'any'`.
  *
  * @example
  * ```ts
  * requireRoles('admin')
- * requireRoles('editor', 'admin', { match: 'any', claims: [rolePresets.keycloakClient('my-api')] })
+ * requireRoles('editor', 'admin', { match: 'any', claims: rolePresets.keycloakClient('my-api') })
  * ```
  */
 export function requireRoles(...args: [...roles: string[], options: RoleGuardOptions] | string[]): Guard {
   const last = args[args.length - 1]
   const hasOptions = typeof last === 'object' && last !== null && !Array.isArray(last)
   const options: RoleGuardOptions = hasOptions ? (last as RoleGuardOptions) : {}
+  // A misspelt option (`claim:`) would otherwise fall back to the default claims without a word.
+  const unknown = Object.keys(options).find((name) => name !== 'claims' && name !== 'match')
+  if (unknown !== undefined) throw new ConfigError(`requireRoles.${unknown}`, 'is not a known option')
   const roles = requireNames(hasOptions ? args.slice(0, -1) : args, 'requireRoles')
-  const claims = options.claims ?? DEFAULT_ROLE_CLAIMS
-  const isPath = (path: unknown) =>
-    (typeof path === 'string' && path !== '') ||
-    (Array.isArray(path) && path.length > 0 && path.every((key) => typeof key === 'string' && key !== ''))
-  if (!Array.isArray(claims) || claims.length === 0 || !claims.every(isPath)) {
-    // A string here would be read character by character, and no path at all would deny everyone.
-    throw new ConfigError('requireRoles.claims', 'must be a non-empty array of claim names or paths')
-  }
+  const claims = resolveRoleClaims(options.claims)
   const match = options.match ?? 'all'
   if (match !== 'all' && match !== 'any')
     throw new ConfigError('requireRoles.match', 'must be "all" or "any"')
-  return guard({ kind: 'roles', match, values: roles }, (payload) => {
+  return guard({ kind: 'roles', match, values: roles, claims }, (payload) => {
     const granted = rolesOf(payload, claims)
     return match === 'all'
       ? roles.every((role) => granted.has(role))

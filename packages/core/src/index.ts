@@ -8,14 +8,32 @@ export type {
 } from './authenticator.js'
 export { createVerifier } from './create-verifier.js'
 export type { Verifier } from './create-verifier.js'
-export { AuthError, ConfigError, isAuthError } from './errors.js'
-export type { AuthErrorCode, AuthErrorOptions, BearerErrorAttribute } from './errors.js'
+export { AuthError, ConfigError, isAuthError, NotReadyError } from './errors.js'
+export type {
+  AuthErrorCode,
+  AuthErrorOptions,
+  BearerErrorAttribute,
+  NotReadyFailure,
+  ReasonDetails,
+} from './errors.js'
+export type { AuthErrorReason, ReasonCheck, ReasonValue } from './reason.js'
+export { tokenId } from './token-id.js'
+export type {
+  CacheEvictMessage,
+  CooldownMessage,
+  DiscoveryFetchMessage,
+  FetchTrigger,
+  JwksFetchMessage,
+  RefreshAheadMessage,
+  StaleKeysMessage,
+  VerifyMessage,
+} from './diagnostics.js'
 export { extractToken } from './extract-token.js'
 export type { ExtractTokenOptions, HeadersLike } from './extract-token.js'
 export { requireAnyScope, requireClaims, requireRoles, requireScopes } from './guards.js'
 export type { Guard, GuardRequirement, RoleGuardOptions } from './guards.js'
-export { readClaim, rolePresets, rolesOf, scopesOf } from './claim-values.js'
-export type { ClaimPath } from './claim-values.js'
+export { claimPath, readClaim, rolePresets, rolesOf, scopesOf } from './claim-values.js'
+export type { ClaimPath, NestedClaimPath } from './claim-values.js'
 export { bearerChallenge } from './www-authenticate.js'
 export type { ChallengeParams } from './www-authenticate.js'
 export type {

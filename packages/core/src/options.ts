@@ -23,7 +23,7 @@ export type Algorithm = AsymmetricAlgorithm | SymmetricAlgorithm
 
 /** Where one trusted issuer's keys come from, for `issuer: IssuerConfig[]` (several issuers or tenants). */
 export interface IssuerConfig {
-  /** The exact `iss` value. */
+  /** The exact `iss` value, one per entry. A URL must have no query or fragment (RFC 8414 §2). */
   issuer: string
   /** JWK Set URL. Default: discovered from the issuer's metadata. */
   jwksUri?: string
@@ -39,13 +39,24 @@ export interface IssuerConfig {
 export interface JwksOptions {
   /** Abort a JWK Set or discovery fetch (headers and body) after this long. Default: 5 000 ms. */
   timeout?: number
-  /** Least time between two refetches triggered by an unknown `kid`. Default: 30 000 ms. */
+  /**
+   * Least time between two refetches caused by an unknown `kid`. The first unknown `kid` after any other
+   * fetch (first load, scheduled refresh, refresh ahead) refetches at once, as its key may have been
+   * published just after that fetch. Also the least time between two re-reads of discovery metadata, and
+   * the wait after a failed fetch when shorter than 5 s. Default: 30 000 ms.
+   *
+   * Security: bounds what a flood of made-up `kid`s costs the issuer: one request per cooldown, plus at
+   * most one after each scheduled refresh.
+   */
   cooldown?: number
   /** Cache age used when the response has no `Cache-Control: max-age`. Default: 600 000 ms (10 min). */
   cacheMaxAge?: number
   /** Lower bound applied to a `Cache-Control: max-age`. Default: 60 000 ms. */
   minCacheAge?: number
-  /** Upper bound applied to a `Cache-Control: max-age`. Default: 86 400 000 ms (24 h). */
+  /**
+   * Upper bound applied to a `Cache-Control: max-age`; discovery metadata older than this is read again
+   * before the next JWK Set fetch. Default: 86 400 000 ms (24 h).
+   */
   maxCacheAge?: number
   /** Start a background refresh this long before the cache expires. Default: 30 000 ms. */
   refreshAhead?: number
@@ -78,7 +89,7 @@ export interface VerifierOptions {
   /**
    * Required. The exact `iss` of accepted tokens (RFC 7519 §4.1.1), several of them, or one
    * {@link IssuerConfig} per trusted issuer. `null` explicitly accepts any issuer (then `jwksUri`,
-   * `keys` or `secret` is needed).
+   * `keys` or `secret` is needed). An issuer that is a URL must have no query or fragment (RFC 8414 §2).
    */
   issuer: string | string[] | IssuerConfig[] | null
   /**
@@ -88,7 +99,10 @@ export interface VerifierOptions {
    * Security: without an audience check a token issued for any other API of the same issuer is accepted.
    */
   audience: string | string[] | null
-  /** JWK Set URL. Default: found by discovery from `issuer`. `https:` only, except loopback hosts. */
+  /**
+   * JWK Set URL. Default: found by discovery from `issuer`, and discovered again when the metadata is older
+   * than `jwks.maxCacheAge` or the JWK Set URL answers 404 or 410. `https:` only, except loopback hosts.
+   */
   jwksUri?: string
   /** Static public keys, used instead of fetching a JWK Set. */
   keys?: KeyInput | KeyInput[]
@@ -119,10 +133,14 @@ export interface VerifierOptions {
    */
   tokenType?: 'at+jwt'
   /**
-   * Extra check after the signature and claims passed. Return `false` or throw to reject the token with
-   * `invalid_token`. Runs once per token (its verdict is cached with the token).
+   * Extra check after the signature and claims passed. Only a verdict of exactly `true` accepts the token;
+   * anything else — `false`, `undefined`, `null`, `0`, `''`, a throw or a rejection — refuses it with
+   * `claim_invalid` (401 `invalid_token`). Runs once per token (its verdict is cached with the token).
+   *
+   * Security: the check fails closed. A validator that only throws on bad tokens and returns nothing on
+   * good ones refuses every token: end it with `return true`.
    */
-  validate?: (payload: TokenPayload, header: TokenHeader) => boolean | void | Promise<boolean | void>
+  validate?: (payload: TokenPayload, header: TokenHeader) => boolean | Promise<boolean>
   /**
    * Revocation check. Return `true` to reject the token (`token_revoked`). Runs on every verification,
    * also when the token is served from the cache.

@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js'
 import { DEFAULT_ALGORITHMS, isSymmetric, SUPPORTED_ALGORITHMS } from './algorithms.js'
-import { discoverJwksUri } from './jwks/discovery.js'
+import { DiscoveredJwksLocation } from './jwks/discovery.js'
+import { fixedJwksLocation } from './jwks/jwks-location.js'
 import { RemoteKeySet, type RemoteKeySetSettings } from './jwks/remote-key-set.js'
 import type { KeySource } from './keys/key-source.js'
 import { algorithmsForSecret, createSecretKeySource, toSecretKey } from './keys/secret-key.js'
@@ -183,14 +184,26 @@ function resolveKeys(
   if (config.keys !== undefined) return { keys: createStaticKeySet(config.keys, `${prefix}keys`), algorithms }
   if (config.jwksUri !== undefined) {
     const uri = parseKeyUrl(config.jwksUri, `${prefix}jwksUri`).href
-    return { keys: new RemoteKeySet(async () => uri, jwks), algorithms }
+    return { keys: new RemoteKeySet(fixedJwksLocation(uri), jwks), algorithms }
   }
   if (issuer === null)
     throw new ConfigError('issuer', 'is null, so "jwksUri", "keys" or "secret" is required')
   parseKeyUrl(issuer, `${prefix}issuer`)
-  let discovered: string | undefined
-  const discover = async () => (discovered ??= await discoverJwksUri(issuer, jwks))
-  return { keys: new RemoteKeySet(discover, jwks), algorithms }
+  return { keys: new RemoteKeySet(new DiscoveredJwksLocation(issuer, jwks), jwks), algorithms }
+}
+
+/**
+ * One issuer identifier. An entry names one issuer (keeping the first name of a list would silently drop
+ * the others). A URL must have no query or fragment (RFC 8414 §2); any `?` or `#` counts, even the empty
+ * query that `URL#search` hides.
+ */
+function issuerIdentifier(value: unknown, option: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ConfigError(option, 'must be a non-empty string (one issuer per entry)')
+  if (URL.canParse(value) && /[?#]/.test(value)) {
+    throw new ConfigError(option, 'must not have a query or a fragment (RFC 8414 §2)')
+  }
+  return value
 }
 
 function isIssuerConfigList(value: unknown): value is IssuerConfig[] {
@@ -226,12 +239,12 @@ function resolveIssuers(
     options.issuer.forEach((config, index) => {
       const prefix = `issuer[${index}].`
       rejectUnknown(config, KNOWN_ISSUER_CONFIG_OPTIONS, prefix)
-      const [issuer] = nonEmptyStrings(config.issuer, `${prefix}issuer`) as [string]
+      const issuer = issuerIdentifier(config.issuer, `${prefix}issuer`)
       add({ issuer, ...resolveKeys(config, prefix, issuer, topAlgorithms, jwks) }, `${prefix}issuer`)
     })
     return issuers
   }
-  const names = nonEmptyStrings(options.issuer, 'issuer')
+  const names = nonEmptyStrings(options.issuer, 'issuer').map((name) => issuerIdentifier(name, 'issuer'))
   const sharesKeys =
     options.jwksUri !== undefined || options.keys !== undefined || options.secret !== undefined
   // Explicit keys are one source shared by the listed issuers; otherwise each issuer discovers its own.

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { TokenTimes } from './claims.js'
+import { cacheEvictChannel, type CacheEvictMessage } from './diagnostics.js'
 import type { TrustedIssuer } from './resolve-options.js'
 import type { VerifiedToken } from './types.js'
 
@@ -58,7 +59,20 @@ export class TokenCache {
       max: Math.min(maxEntries, Math.floor(maxBytes / MIN_ENTRY_BYTES)),
       maxSize: maxBytes,
       sizeCalculation: (entry) => estimateBytes(entry.result.token),
+      dispose: (_entry, _slot, reason) => {
+        if (!cacheEvictChannel.hasSubscribers) return
+        const why = reason === 'delete' ? this.deleting : reason === 'expire' ? 'expire' : 'evict'
+        cacheEvictChannel.publish({ reason: why, size: this.lru.size, bytes: this.lru.calculatedSize })
+      },
     })
+  }
+
+  /** Why the next `lru.delete` happens, for the `tokenguard:cache:evict` event. */
+  private deleting: CacheEvictMessage['reason'] = 'expire'
+
+  private remove(slot: string, reason: CacheEvictMessage['reason']): void {
+    this.deleting = reason
+    this.lru.delete(slot)
   }
 
   /** A usable entry for exactly `token`, or `undefined`. Entries made stale by key rotation are dropped. */
@@ -69,7 +83,7 @@ export class TokenCache {
       return undefined
     }
     if (!this.isCurrent(entry)) {
-      this.lru.delete(slotOf(token))
+      this.remove(slotOf(token), 'stale')
       this.misses++
       return undefined
     }
@@ -83,10 +97,13 @@ export class TokenCache {
     this.lru.set(slotOf(token), entry, lifetimeMs === undefined ? {} : { ttl: Math.ceil(lifetimeMs) })
   }
 
-  /** Drops the entry of exactly `token` (never another token's entry in the same slot). */
-  delete(token: string): void {
+  /**
+   * Drops the entry of exactly `token` (never another token's entry in the same slot): `expire` when its
+   * time claims no longer pass, `stale` when a key rotation made it unusable.
+   */
+  delete(token: string, reason: CacheEvictMessage['reason'] = 'expire'): void {
     const slot = slotOf(token)
-    if (this.lru.peek(slot)?.result.token === token) this.lru.delete(slot)
+    if (this.lru.peek(slot)?.result.token === token) this.remove(slot, reason)
   }
 
   /** Whether the key that verified `entry` may still be in its issuer's set (checked after a refresh). */
@@ -96,7 +113,7 @@ export class TokenCache {
 
   /** Drops an entry a key refresh made stale after `get` returned it; that lookup counts as a miss. */
   invalidate(token: string): void {
-    this.delete(token)
+    this.delete(token, 'stale')
     this.hits--
     this.misses++
   }

@@ -60,22 +60,42 @@ describe('createAuthenticator', () => {
     })
   })
 
-  it('lets CORS preflights through unless allowPreflight is false', async () => {
+  it('challenges CORS preflights by default: a forged one is only two header values', async () => {
     const preflight = { method: 'OPTIONS', headers: { 'access-control-request-method': 'GET' } }
-    await expect(make().authenticate({}, preflight)).resolves.toBeNull()
-    const fetchHeaders = new Headers({ 'Access-Control-Request-Method': 'POST' })
-    await expect(make().authenticate({}, { method: 'OPTIONS', headers: fetchHeaders })).resolves.toBeNull()
+    await expect(make().authenticate({}, preflight)).rejects.toMatchObject({ code: 'credentials_required' })
+    expect(() => make().authenticateNow({}, preflight)).toThrow(
+      expect.objectContaining({ code: 'credentials_required' }),
+    )
     await expect(make({ allowPreflight: false }).authenticate({}, preflight)).rejects.toMatchObject({
       code: 'credentials_required',
     })
-    await expect(make().authenticate({}, { method: 'OPTIONS', headers: {} })).rejects.toMatchObject({
-      code: 'credentials_required',
-    })
-    await expect(
-      make().authenticate({}, { method: 'OPTIONS', headers: new Headers() }),
-    ).rejects.toMatchObject({
-      code: 'credentials_required',
-    })
+    // A preflight carrying a token is verified like any request.
+    const withToken = { ...preflight, headers: { ...preflight.headers, authorization: `Bearer ${token}` } }
+    await expect(make().authenticate({}, withToken)).resolves.toMatchObject({ token })
+  })
+
+  it('lets true CORS preflights through without a token only with allowPreflight: true', async () => {
+    const allowing = make({ allowPreflight: true })
+    const preflight = { method: 'OPTIONS', headers: { 'access-control-request-method': 'GET' } }
+    await expect(allowing.authenticate({}, preflight)).resolves.toBeNull()
+    expect(allowing.authenticateNow({}, preflight)).toBeNull()
+    const fetchHeaders = new Headers({ 'Access-Control-Request-Method': 'POST' })
+    await expect(allowing.authenticate({}, { method: 'OPTIONS', headers: fetchHeaders })).resolves.toBeNull()
+    // Not a preflight: no Access-Control-Request-Method, or another method (case-sensitive, RFC 9110 §9.1).
+    const notPreflights = [
+      { method: 'OPTIONS', headers: {} },
+      { method: 'OPTIONS', headers: new Headers() },
+      { method: 'options', headers: { 'access-control-request-method': 'GET' } },
+      { method: 'Options', headers: { 'access-control-request-method': 'GET' } },
+      { method: 'GET', headers: { 'access-control-request-method': 'GET' } },
+      { method: 'HEAD', headers: { 'access-control-request-method': 'GET' } },
+      {
+        method: 'POST',
+        headers: { 'access-control-request-method': 'GET', 'x-http-method-override': 'OPTIONS' },
+      },
+    ]
+    for (const facts of notPreflights)
+      await expect(allowing.authenticate({}, facts)).rejects.toMatchObject({ code: 'credentials_required' })
   })
 
   it('reads cookies and query parameters when asked, and refuses two sources', async () => {

@@ -60,19 +60,32 @@ describe('verify', () => {
 describe('validate', () => {
   it.each([
     ['true', () => true],
-    ['undefined', () => undefined],
     ['an async true', async () => true],
-    ['an async void', async () => undefined],
   ])('accepts when it returns %s', async (_name, validate) => {
     await expect(verifier({ validate }).verify(token)).resolves.toBeDefined()
   })
 
+  // Item 126: only `true` passes. A `Map.get` miss, a Redis SISMEMBER 0, a validator that only throws.
   it.each([
     ['false', () => false],
     ['an async false', async () => false],
+    ['undefined', () => undefined],
+    ['an async undefined', async () => undefined],
+    ['null', () => null],
+    ['0', () => 0],
+    ['an async 0', async () => 0],
+    ["''", () => ''],
+    ['1', () => 1],
+    ["'true'", () => 'true'],
+    ['an object', () => ({ ok: true })],
+    ['a promise of a promise-like', () => ({ then: (resolve: (v: unknown) => void) => resolve('yes') })],
   ])('rejects with claim_invalid when it returns %s', async (_name, validate) => {
-    const error = await expectAuthError(verifier({ validate }).verify(token), 'claim_invalid')
+    const v = verifier({ validate: validate as never })
+    const error = await expectAuthError(v.verify(token), 'claim_invalid')
     expect(error.claim).toBe('validate')
+    // The refusal is not cached as a pass: a second request is refused too.
+    await expectAuthError(v.verify(token), 'claim_invalid')
+    expect(v.cacheStats().size).toBe(0)
   })
 
   it('rejects with claim_invalid when it throws or rejects, keeping the error as cause', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { inspect } from 'node:util'
 import { AuthError, ConfigError, createVerifier, isAuthError, type AuthErrorCode } from '@tokenguard/core'
 import { expectAuthError } from './support/expect-error.js'
 import { AUDIENCE, ISSUER, makeKey, NOW, claims, sign } from './support/keys.js'
@@ -14,6 +15,7 @@ const INVALID_TOKEN: AuthErrorCode[] = [
   'token_not_yet_valid',
   'claim_invalid',
   'token_revoked',
+  'binding_unverified',
 ]
 
 describe('AuthError', () => {
@@ -88,6 +90,77 @@ describe('AuthError', () => {
     expect(claim.claim).toBe('aud')
     const same = new AuthError('token_expired')
     expect(same.withRealm(undefined)).toBe(same)
+  })
+})
+
+/** A rejection is an expected outcome: 4xx errors carry no stack frames, 503s keep theirs. */
+describe('stack frames', () => {
+  const REJECTIONS: AuthErrorCode[] = [
+    'credentials_required',
+    'invalid_request',
+    ...INVALID_TOKEN,
+    'insufficient_scope',
+  ]
+  const FRAME = /\n\s+at /
+
+  it.each(REJECTIONS)('%s has a one-line stack and prints as one line', (code) => {
+    const error = new AuthError(code)
+    expect(error.stack).toBe(`AuthError: ${error.message}`)
+    expect(inspect(error)).toBe(`AuthError [${code}]: ${error.message} (${error.reason.message})`)
+  })
+
+  it('keeps the cause, with its own stack, and names the failed claim', () => {
+    const cause = new Error('jose said no')
+    const error = new AuthError('claim_invalid', { cause, claim: 'aud' })
+    expect(error.cause).toBe(cause)
+    expect(cause.stack).toMatch(FRAME)
+    expect(error.stack).not.toMatch(FRAME)
+    expect(inspect(error)).toBe(`AuthError [claim_invalid]: ${error.message} (claim "aud" is invalid)`)
+  })
+
+  it('a copy with a realm has no frames either', () => {
+    const error = new AuthError('insufficient_scope', { scope: ['read'] }).withRealm('api')
+    expect(error.stack).toBe(`AuthError: ${error.message}`)
+    expect(inspect(error)).not.toContain('\n')
+  })
+
+  it.each(['keys_unavailable', 'revocation_unavailable'] as const)(
+    '%s keeps its stack and full inspection for operators',
+    (code) => {
+      const cause = new Error('connect ECONNREFUSED')
+      const error = new AuthError(code, { cause })
+      expect(error.stack).toMatch(new RegExp(`^AuthError: ${error.message}\n\\s+at `))
+      const printed = inspect(error)
+      expect(printed).toMatch(FRAME)
+      expect(printed).toContain(`code: '${code}'`)
+      expect(printed).toContain('[cause]: Error: connect ECONNREFUSED')
+    },
+  )
+
+  it('leaves other errors their frames', () => {
+    const limit = Error.stackTraceLimit
+    new AuthError('token_expired')
+    expect(Error.stackTraceLimit).toBe(limit)
+    expect(new Error('unrelated').stack).toMatch(FRAME)
+  })
+
+  it('rejections from a verifier have no frames', async () => {
+    const key = await makeKey('ES256')
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: key.publicJwk, realm: 'api' })
+    const error = await expectAuthError(v.verify(await sign(key, claims({ exp: 1 }))), 'token_expired')
+    expect(error.stack).toBe(`AuthError: ${error.message}`)
+  })
+
+  it('drops the frames where Error.stackTraceLimit is frozen', () => {
+    const descriptor = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit') as PropertyDescriptor
+    Object.defineProperty(Error, 'stackTraceLimit', { ...descriptor, writable: false })
+    try {
+      const error = new AuthError('token_expired')
+      expect(error.stack).toBe(`AuthError: ${error.message}`)
+      expect(Error.stackTraceLimit).toBe(descriptor.value)
+    } finally {
+      Object.defineProperty(Error, 'stackTraceLimit', descriptor)
+    }
   })
 })
 

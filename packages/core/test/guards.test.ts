@@ -4,6 +4,7 @@ import {
   requireClaims,
   requireRoles,
   requireScopes,
+  claimPath,
   rolePresets,
   type Guard,
   type VerifiedToken,
@@ -118,12 +119,18 @@ describe('requireRoles', () => {
 
   it('matches exactly and never through the prototype', () => {
     denies(requireRoles('admin'), { roles: ['Admin', 'administrator', 'admin '] })
-    denies(requireRoles('admin', { claims: ['constructor', ['toString'], ['__proto__', 'roles']] }), {})
+    denies(
+      requireRoles('admin', {
+        claims: ['constructor', claimPath('toString'), claimPath('__proto__', 'roles')],
+      }),
+      {},
+    )
     denies(requireRoles('constructor'), { roles: [] })
   })
 
-  it('splits a space-delimited string of roles (pinned)', () => {
-    allows(requireRoles('admin'), { roles: 'user admin' })
+  it('takes a role claim given as one string as one role, never split (item 128)', () => {
+    denies(requireRoles('admin'), { roles: 'user admin' })
+    allows(requireRoles('user admin'), { roles: 'user admin' })
   })
 
   it('answers 403 without a scope attribute (pinned: roles are not OAuth scopes)', () => {
@@ -184,6 +191,10 @@ describe('every guard', () => {
       kind: 'roles',
       match: 'any',
       values: ['r'],
+      claims: ['roles', 'groups', 'cognito:groups', { path: ['realm_access', 'roles'] }],
+    })
+    expect(requireRoles('r', { claims: rolePresets.keycloakClient('api') }).requirement).toMatchObject({
+      claims: [{ path: ['resource_access', 'api', 'roles'] }],
     })
     expect(requireClaims(() => true).requirement).toEqual({ kind: 'claims' })
   })
@@ -202,9 +213,9 @@ describe('configuration', () => {
     ['requireRoles', () => requireRoles({ match: 'any' } as never)],
     ['requireRoles', () => requireRoles('admin', null as never)],
     ['requireRoles.match', () => requireRoles('admin', { match: 'some' as 'any' })],
-    ['requireRoles.claims', () => requireRoles('admin', { claims: 'roles' as never })],
+    ['requireRoles.claims', () => requireRoles('admin', { claims: '' })],
     ['requireRoles.claims', () => requireRoles('admin', { claims: [] })],
-    ['requireRoles.claims', () => requireRoles('admin', { claims: [['realm_access', '']] })],
+    ['requireRoles.claims', () => requireRoles('admin', { claims: [['realm_access', 'roles']] as never })],
     ['requireClaims', () => requireClaims('sub' as never)],
   ])('%s refuses an empty or unusable requirement', (option, make) => {
     expectConfigError(make, option)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createVerifier } from '@tokenguard/core'
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose'
+import { createStaticKeySet } from '../src/keys/static-key-set.js'
 import { startJwksServer, type JwksServer } from './support/jwks-server.js'
 import { AUDIENCE, claims, compact, ISSUER, makeKey, NOW, sign, type TestKey } from './support/keys.js'
 
@@ -57,6 +58,23 @@ describe('remembered keys', () => {
     }
     const forged = await sign(await makeKey('ES256'), claims(), { noKid: true })
     await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'signature_invalid' })
+  })
+
+  it('remembers a kid-less fallback in one slot per algorithm, never under the made-up kid', async () => {
+    const named = await makeKey('ES256')
+    const { kid: _kid, ...kidless } = (await makeKey('ES256')).publicJwk
+    const source = createStaticKeySet([named.publicJwk, kidless])
+    const token = { protected: '', payload: '', signature: '' }
+    const resolved = await source.getKey({ alg: 'ES256', kid: 'made-up-1' }, token)
+    // Any other unknown kid is served from the same slot, so made-up kids cannot grow the memo.
+    expect(source.knownKey?.('ES256', 'made-up-2', NOW * 1000)).toBe(resolved)
+    expect(source.knownKey?.('ES256', named.kid, NOW * 1000)).toBeUndefined()
+    expect(source.knownKey?.('ES256', undefined, NOW * 1000)).toBeUndefined()
+    expect(source.knownKey?.('RS256', 'made-up-2', NOW * 1000)).toBeUndefined()
+    const own = await source.getKey({ alg: 'ES256', kid: named.kid }, token)
+    expect(own).not.toBe(resolved)
+    expect(source.knownKey?.('ES256', named.kid, NOW * 1000)).toBe(own)
+    expect(source.knownKey?.('ES256', 'made-up-3', NOW * 1000)).toBe(resolved)
   })
 
   it('remembers per algorithm: one RSA key without alg verifies RS256 and PS256 alike', async () => {

@@ -48,6 +48,29 @@ describe('required options', () => {
     expectConfigError(create({ audience }), 'audience')
   })
 
+  it.each([
+    'https://idp.example.com/?tenant=a',
+    'https://idp.example.com/?',
+    'https://idp.example.com/#a',
+    'https://idp.example.com/#',
+    'urn:example:idp?x',
+  ])('refuses the issuer %s: a URL issuer has no query or fragment (RFC 8414 §2)', (issuer) => {
+    expectConfigError(create({ issuer }), 'issuer')
+    expectConfigError(create({ issuer: ['https://a/', issuer] }), 'issuer')
+    expectConfigError(create({ issuer: [{ issuer, keys: jwk }], keys: undefined }), 'issuer[0].issuer')
+  })
+
+  it('accepts an issuer with ? or # that is not a URL (compared only, never fetched)', () => {
+    expect(create({ issuer: 'idp #1?' })).not.toThrow()
+  })
+
+  it.each([[['https://a/', 'https://b/']], [[]], [''], [7]])(
+    'refuses an issuer config whose issuer is %j: one issuer per entry',
+    (issuer) => {
+      expectConfigError(create({ issuer: [{ issuer, keys: jwk }], keys: undefined }), 'issuer[0].issuer')
+    },
+  )
+
   it('refuses the same issuer twice', () => {
     expectConfigError(create({ issuer: ['https://a/', 'https://a/'] }), 'issuer')
     expectConfigError(

@@ -2,7 +2,7 @@ export { jwtAuth } from './jwt-auth.js'
 export type { JwtAuthOptions } from './jwt-auth.js'
 export { requireAnyScope, requireClaims, requireRoles, requireScopes, toHandler } from './guards.js'
 export type { GuardHandler } from './guards.js'
-export { AuthError, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+export { AuthError, claimPath, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
 export type {
   AuthClaims,
   AuthErrorCode,

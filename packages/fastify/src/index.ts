@@ -6,7 +6,7 @@ export type { JwtAuthOptions } from './plugin.js'
 export { requireAnyScope, requireClaims, requireRoles, requireScopes, toHook } from './guards.js'
 export type { GuardHook } from './guards.js'
 export type { RouteAuthConfig } from './route-requirements.js'
-export { AuthError, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+export { AuthError, claimPath, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
 export type {
   AuthClaims,
   AuthErrorCode,

@@ -1,7 +1,8 @@
 import { createAuthenticator, type AuthenticatorOptions, type VerifiedToken } from '@tokenguard/core'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { routeGuards, type RouteAuthConfig } from './route-requirements.js'
+import { routeGuards, routeLabel, type RouteAuthConfig } from './route-requirements.js'
+import type { GuardHook } from './guards.js'
 import { setRealm } from './realm.js'
 
 declare module 'fastify' {
@@ -44,14 +45,56 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
   fastify.decorateRequest('auth', null)
   fastify.decorate('authenticate', authenticate)
   // Checked when each route is added, so a bad `config.auth` fails at start-up.
-  fastify.addHook('onRoute', (route) => void routeGuards(route.config?.auth, `${route.method} ${route.url}`))
+  fastify.addHook('onRoute', (route) => void routeGuards(route.config?.auth, route))
   fastify.addHook('onRequest', async (request, reply) => {
-    const config = request.routeOptions.config?.auth
+    const route = request.routeOptions
+    const config = route.config?.auth
     if (config === false) return
+    // Before authentication: a misconfigured route answers the same 500 to everyone, token or not.
+    const guards = config === undefined ? NO_GUARDS : requestGuards(route)
     await authenticate(request)
     // Route requirements run right after authentication, before the body is even read.
-    for (const guard of routeGuards(config, request.url)) await guard(request, reply)
+    for (const guard of guards) await guard(request, reply)
   })
+
+  // Routes declared before this plugin was registered (or in the same tick, without `await`) never pass
+  // through `onRoute`, and Fastify offers no way to list them afterwards (`printRoutes` shows no config):
+  // their `config.auth` is checked at their first request instead. A mistake is logged once per route,
+  // naming its declared pattern, and answers a generic 500.
+  const reported = new WeakSet<object>()
+  function requestGuards(route: FastifyRequest['routeOptions']): GuardHook[] {
+    try {
+      return routeGuards(route.config.auth, route)
+    } catch (error) {
+      if (!reported.has(route.config)) {
+        reported.add(route.config)
+        fastify.log.error(
+          { err: error },
+          `tokenguard: route ${routeLabel(route)} has an invalid config.auth and answers 500 until it is ` +
+            'fixed. Register jwtAuth before your routes (`await app.register(jwtAuth, ...)`) to catch this ' +
+            'at start-up.',
+        )
+      }
+      throw new RouteConfigError()
+    }
+  }
+}
+
+const NO_GUARDS: readonly GuardHook[] = []
+
+/**
+ * What a request to a route with an invalid `config.auth` gets: a bare 500. Fastify's default error handler
+ * sends `message` to the client, so it says nothing of the route, the option or the request (its URL is
+ * the client's text); the details are in the log.
+ */
+class RouteConfigError extends Error {
+  readonly statusCode = 500
+  readonly status = 500
+  readonly expose = false
+  constructor() {
+    super('Internal Server Error')
+    this.name = new.target.name
+  }
 }
 
 /**
@@ -60,6 +103,11 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
  * `config: { auth: false }` and state requirements with `config: { auth: { scopes: [...] } }`. Failures
  * are thrown as an `AuthError` with `statusCode` and `headers`, which Fastify's error handler sends.
  * Options are checked at registration: a bad option fails `register`.
+ *
+ * Register it (with `await`) **before your routes**: a route's `config.auth` is then checked as the route
+ * is added, so a mistake fails start-up. Routes declared earlier are still protected, but Fastify shows
+ * them to no plugin: their `config.auth` is checked at their first request, and a mistake there answers
+ * a generic 500 and is logged once.
  *
  * @example
  * ```ts

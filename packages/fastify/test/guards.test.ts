@@ -54,7 +54,7 @@ describe('guards (Fastify)', () => {
   })
 
   it('exposes the requirement', () => {
-    expect(requireRoles('a', { match: 'any' }).requirement).toEqual({
+    expect(requireRoles('a', { match: 'any' }).requirement).toMatchObject({
       kind: 'roles',
       match: 'any',
       values: ['a'],

@@ -2,7 +2,7 @@ export { jwtAuth } from './jwt-auth.js'
 export type { AuthState, JwtAuthOptions } from './jwt-auth.js'
 export { requireAnyScope, requireClaims, requireRoles, requireScopes, toMiddleware } from './guards.js'
 export type { GuardMiddleware } from './guards.js'
-export { AuthError, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+export { AuthError, claimPath, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
 export type {
   AuthClaims,
   AuthErrorCode,

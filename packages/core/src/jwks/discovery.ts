@@ -1,5 +1,7 @@
+import { discoveryFetchChannel, errorText, type DiscoveryFetchMessage } from '../diagnostics.js'
 import { isAllowedKeyUrl } from '../url-policy.js'
 import { FetchJsonError, fetchJson, type FetchJsonOptions } from './fetch-json.js'
+import type { JwksLocation } from './jwks-location.js'
 
 /**
  * Metadata URLs to try for an issuer, in order: OpenID Connect Discovery 1.0 §4 appends the well-known
@@ -19,8 +21,11 @@ export function metadataUrls(issuer: string): string[] {
  * exactly (RFC 8414 §3.3), so a metadata endpoint cannot speak for another issuer.
  */
 export async function discoverJwksUri(issuer: string, options: FetchJsonOptions): Promise<string> {
+  const startedAt = performance.now()
   let lastError: unknown
+  let lastUrl = ''
   for (const url of metadataUrls(issuer)) {
+    lastUrl = url
     try {
       const { body } = await fetchJson(url, options)
       if (typeof body !== 'object' || body === null) throw new FetchJsonError('metadata is not a JSON object')
@@ -35,10 +40,100 @@ export async function discoverJwksUri(issuer: string, options: FetchJsonOptions)
         throw new FetchJsonError('metadata jwks_uri is not a URL', { cause })
       }
       if (!isAllowedKeyUrl(jwksUri)) throw new FetchJsonError('metadata jwks_uri is not https')
+      publishDiscovery(issuer, url, startedAt, { status: 200, jwksUri: jwksUri.href })
       return jwksUri.href
     } catch (error) {
       lastError = error
     }
   }
+  const status = lastError instanceof FetchJsonError ? lastError.status : undefined
+  publishDiscovery(issuer, lastUrl, startedAt, {
+    ...(status === undefined ? {} : { status }),
+    error: errorText(lastError),
+  })
   throw lastError
+}
+
+function publishDiscovery(
+  issuer: string,
+  url: string,
+  startedAt: number,
+  outcome: Pick<DiscoveryFetchMessage, 'status' | 'jwksUri' | 'error'>,
+): void {
+  if (!discoveryFetchChannel.hasSubscribers) return
+  const message: DiscoveryFetchMessage = {
+    issuer,
+    url,
+    durationMs: performance.now() - startedAt,
+    ...outcome,
+  }
+  discoveryFetchChannel.publish(message)
+}
+
+/** Settings of {@link DiscoveredJwksLocation}, durations in milliseconds (`jwks.*` options). */
+export interface DiscoverySettings extends FetchJsonOptions {
+  /** Least time between two metadata reads once a `jwks_uri` is known. */
+  cooldown: number
+  /** Metadata older than this is read again before the next JWK Set fetch. */
+  maxCacheAge: number
+  now: () => number
+}
+
+/**
+ * An issuer's `jwks_uri`, read from its metadata on first use and read again when it may have changed: once
+ * the metadata is older than `maxCacheAge`, and when the JWK Set URL answers 404 or 410 (a provider that
+ * moved its keys would otherwise break the verifier until a restart). Every read checks the `issuer` again.
+ *
+ * Once a `jwks_uri` is known, the metadata is read at most once per `cooldown`, so a JWK Set URL that keeps
+ * answering 404 cannot turn every refetch into a discovery too; and a failed read keeps the last good
+ * `jwks_uri`, so an outage of the metadata endpoint never takes down a JWK Set that still answers. Before a
+ * `jwks_uri` is known, each call reads the metadata (the key set's retry delay paces those calls).
+ *
+ * Not safe to call concurrently: its one caller, `RemoteKeySet`, has one fetch in flight at a time.
+ */
+export class DiscoveredJwksLocation implements JwksLocation {
+  private jwksUri: string | undefined
+  private readAt = Number.NEGATIVE_INFINITY
+  private attemptedAt = Number.NEGATIVE_INFINITY
+
+  constructor(
+    private readonly issuer: string,
+    private readonly settings: DiscoverySettings,
+  ) {}
+
+  get description(): string {
+    return this.jwksUri === undefined
+      ? `discovery of ${this.issuer}`
+      : `${this.jwksUri} (discovered from ${this.issuer})`
+  }
+
+  async current(): Promise<string> {
+    if (this.jwksUri === undefined) return this.read()
+    const now = this.settings.now()
+    if (now - this.readAt >= this.settings.maxCacheAge && this.mayRead(now))
+      return this.readOrKeep(this.jwksUri)
+    return this.jwksUri
+  }
+
+  async relocate(uri: string): Promise<string | undefined> {
+    if (this.jwksUri === undefined || !this.mayRead(this.settings.now())) return undefined
+    const next = await this.readOrKeep(this.jwksUri)
+    return next === uri ? undefined : next
+  }
+
+  private mayRead(now: number): boolean {
+    return now - this.attemptedAt >= this.settings.cooldown
+  }
+
+  private async read(): Promise<string> {
+    const startedAt = this.settings.now()
+    this.attemptedAt = startedAt
+    this.jwksUri = await discoverJwksUri(this.issuer, this.settings)
+    this.readAt = startedAt
+    return this.jwksUri
+  }
+
+  private readOrKeep(lastGood: string): Promise<string> {
+    return this.read().catch(() => lastGood)
+  }
 }

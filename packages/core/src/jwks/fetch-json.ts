@@ -20,9 +20,16 @@ export interface FetchedJson {
 
 /** Why a fetch failed: kept as the `cause` of the 503 so operators can see it in their logs. */
 export class FetchJsonError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * The HTTP status when the server answered something other than 200 or a redirect: a 404 or 410 from a
+   * discovered JWK Set URL means the issuer may have moved it.
+   */
+  readonly status: number | undefined
+
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options)
     this.name = 'FetchJsonError'
+    this.status = options?.status
   }
 }
 
@@ -58,7 +65,10 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  // Decoded as Fetch's `Response.json()` does (WHATWG Encoding "UTF-8 decode"): one leading BOM is dropped.
+  // jose reads JWK Sets that way, so an issuer whose documents start with a BOM works with jose and must
+  // work here too (RFC 8259 §8.1 lets parsers ignore it); `Buffer#toString` would keep it and fail JSON.parse.
+  return new TextDecoder('utf-8').decode(Buffer.concat(chunks))
 }
 
 /** GETs `url` and parses the JSON body, within the configured bounds. */
@@ -84,7 +94,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
       }
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined)
-        throw new FetchJsonError(`unexpected HTTP status ${response.status}`)
+        throw new FetchJsonError(`unexpected HTTP status ${response.status}`, { status: response.status })
       }
       const text = await readBounded(response, options.maxBytes)
       let body: unknown

@@ -35,10 +35,23 @@ function base64urlBitLength(value: string): number {
   return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start] as number))
 }
 
-function isOddExponentOfAtLeastThree(e: string): boolean {
+/**
+ * Largest RSA public exponent accepted. Verification cost grows with the exponent's length as it does with
+ * the modulus': a ~3000-bit `e` makes each forged token cost ~20× the largest key the modulus bound means
+ * to allow. Real keys use 65537; no common library makes exponents above 2^32.
+ */
+const MAX_RSA_EXPONENT = 2n ** 32n
+
+/** Why an RSA public exponent is refused, or `undefined` when it is odd, at least 3 and at most 2^32. */
+function rsaExponentProblem(e: string): string | undefined {
   const bytes = Buffer.from(e, 'base64url')
+  // Checked on the length first, so a huge exponent is never turned into a BigInt.
+  if (bytes.length > 8 && bytes.subarray(0, bytes.length - 8).some((byte) => byte !== 0))
+    return 'RSA exponent is larger than 2^32'
   const value = BigInt(`0x${bytes.toString('hex') || '0'}`)
-  return value >= 3n && value % 2n === 1n
+  if (value > MAX_RSA_EXPONENT) return 'RSA exponent is larger than 2^32'
+  if (value < 3n || value % 2n !== 1n) return 'RSA exponent is not odd and at least 3'
+  return undefined
 }
 
 /** Why a key was skipped, or `undefined` when it is usable. */
@@ -61,7 +74,8 @@ export function unusableKeyReason(jwk: unknown): string | undefined {
     if (typeof key.n !== 'string' || typeof key.e !== 'string') return 'malformed RSA key'
     const bits = base64urlBitLength(key.n)
     if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) return 'RSA modulus size out of bounds'
-    if (!isOddExponentOfAtLeastThree(key.e)) return 'RSA exponent is not odd and at least 3'
+    const exponentProblem = rsaExponentProblem(key.e)
+    if (exponentProblem !== undefined) return exponentProblem
     // jose and node:crypto accept these; anyone can factor them (CVE-2017-15361).
     if (hasRocaFingerprint(Buffer.from(key.n, 'base64url'))) return 'RSA modulus is ROCA-vulnerable'
   }

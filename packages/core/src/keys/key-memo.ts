@@ -14,7 +14,9 @@ export interface RememberingResolver extends Resolver {
  * extra await on every later token. jose selects keys on `alg` and `kid` alone, so the same pair always
  * selects the same key from the same set; a refetched set gets a new memo. Only resolved keys are kept
  * (several candidates make jose throw, and the token is refused), so the memo is bounded by the set's size
- * and an attacker's made-up `kid` never enters it.
+ * and an attacker's made-up `kid` never enters it. That relies on the wrapped resolver selecting by the
+ * header's own `kid`, as jose's does: a caller that lets an unknown `kid` fall back to keys without one
+ * (static keys do) asks without that `kid`, so those lookups all share the `(alg, no kid)` slot.
  */
 export function rememberKeys(resolve: Resolver): RememberingResolver {
   const memo = new Map<string, Map<string | undefined, VerificationKey>>()

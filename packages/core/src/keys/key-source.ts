@@ -16,6 +16,8 @@ export interface KeySource {
    * made under an older generation are discarded.
    */
   readonly generation: number
+  /** Where the keys come from, for the operator's explanations: a JWK Set URL, `static keys`, `secret`. */
+  readonly description?: string
   /**
    * Called on every token-cache hit, which otherwise never reaches `getKey`: brings the set up to date
    * the way `getKey` would (refetch when expired, refresh ahead in the background, 503 past the stale
@@ -28,4 +30,9 @@ export interface KeySource {
    * `undefined` (then call `getKey`). Spares the hot path a key search and an await.
    */
   knownKey?(alg: string, kid: unknown, nowMs: number): VerificationKey | undefined
+  /**
+   * Loads the keys now (discovery and the first JWK Set fetch), for `verifier.ready()`; rejects with the
+   * fetch error. Absent for keys configured in code, which are ready at once.
+   */
+  ready?(): Promise<void>
 }

@@ -58,6 +58,7 @@ export function createSecretKeySource(key: KeyObject, option: string): KeySource
     throw new ConfigError(option, `must be at least ${MIN_SECRET_BYTES.HS256} bytes long (RFC 7518 §3.2)`)
   }
   return {
+    description: 'the HMAC secret',
     generation: 0,
     knownKey: (alg) => (HMAC_ALGORITHMS.includes(alg as SymmetricAlgorithm) ? key : undefined),
     async getKey(header) {

@@ -35,7 +35,16 @@ function toJwks(input: KeyInput, option: string): unknown[] {
   throw new ConfigError(option, 'must be a JWK, a JWK Set, a PEM string or a KeyObject')
 }
 
-/** Keys configured in code: validated once, at start-up. */
+/**
+ * Keys configured in code: validated once, at start-up.
+ *
+ * A token's `kid` selects the key that carries it, as in any JWK Set. Keys without a `kid` (a PEM, a
+ * `KeyObject`, a JWK without one) are candidates for a token's `kid` only when no configured key carries
+ * that `kid`, whatever its type: issuers such as Auth0 and Okta put a `kid` in every token, and a key
+ * pasted as PEM has none. A `kid` that names a key never falls back, so a token signed by a kid-less key
+ * but naming another key fails, as it should. Among the candidates jose selects as usual: several that
+ * fit the token's `alg` refuse it (`key_not_found`); jose never tries them one by one.
+ */
 export function createStaticKeySet(inputs: KeyInput | KeyInput[], option = 'keys'): KeySource {
   const list = Array.isArray(inputs) ? inputs : [inputs]
   const keys: JWK[] = []
@@ -48,5 +57,30 @@ export function createStaticKeySet(inputs: KeyInput | KeyInput[], option = 'keys
   }
   if (keys.length === 0) throw new ConfigError(option, 'holds no keys')
   const resolve = rememberKeys(createLocalJWKSet({ keys }))
-  return { getKey: resolve, knownKey: (alg, kid) => resolve.known(alg, kid), generation: 0 }
+  const kidless = keys.filter((jwk) => jwk.kid === undefined)
+  // Every key carries a kid: jose's own selection already is the rule.
+  if (kidless.length === 0)
+    return {
+      getKey: resolve,
+      knownKey: (alg, kid) => resolve.known(alg, kid),
+      generation: 0,
+      description: 'static keys',
+    }
+  const kids = new Set(keys.map((jwk) => jwk.kid).filter((kid) => kid !== undefined))
+  // A kid that no key carries is resolved among the kid-less keys, asked as if the token had no kid: so
+  // every made-up kid shares one memo slot per algorithm, and the memo stays bounded by the set's size.
+  // A non-string kid names no key and, as jose does, matches nothing.
+  const fallback =
+    kidless.length === keys.length ? resolve : rememberKeys(createLocalJWKSet({ keys: kidless }))
+  const unknownKid = (kid: unknown): kid is string => typeof kid === 'string' && !kids.has(kid)
+  return {
+    getKey(header, token) {
+      if (!unknownKid(header.kid)) return resolve(header, token)
+      const { kid: _kid, ...withoutKid } = header
+      return fallback(withoutKid, token)
+    },
+    knownKey: (alg, kid) => (unknownKid(kid) ? fallback.known(alg, undefined) : resolve.known(alg, kid)),
+    generation: 0,
+    description: 'static keys',
+  }
 }

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { createVerifier } from '@tokenguard/core'
 import type { ServerResponse } from 'node:http'
-import { createClock } from '../support/clock.js'
+import { createClock, type Clock } from '../support/clock.js'
 import { expectAuthError } from '../support/expect-error.js'
 import { startJwksServer, type JwksServer } from '../support/jwks-server.js'
 import { claims, makeKey, NOW, sign, type TestKey } from '../support/keys.js'
@@ -12,6 +12,7 @@ import { claims, makeKey, NOW, sign, type TestKey } from '../support/keys.js'
  */
 
 const OIDC = '/issuer/.well-known/openid-configuration'
+const MOVED = '/keys-moved'
 let server: JwksServer
 let key: TestKey
 beforeAll(async () => {
@@ -20,7 +21,7 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 afterEach(() => {
-  for (const path of [...server.hits.keys()]) server.override(path, undefined)
+  for (const path of [...server.hits.keys(), OIDC, '/jwks', MOVED]) server.override(path, undefined)
   server.hits.clear()
 })
 
@@ -95,6 +96,14 @@ describe('what the document must say (else 503)', () => {
     expect(server.hits.get('/jwks')).toBeUndefined()
   })
 
+  it('accepts a document that starts with a UTF-8 BOM, as Fetch and jose do', async () => {
+    server.override(OIDC, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(`\uFEFF${JSON.stringify({ issuer: server.issuer, jwks_uri: server.jwksUri })}`)
+    })
+    await expect(verifyAt(server.issuer)).resolves.toBeDefined()
+  })
+
   it('answers 503 when neither document can be fetched', async () => {
     server.override(OIDC, json({ error: 'down' }, 500))
     await expectAuthError(verifyAt(server.issuer), 'keys_unavailable')
@@ -103,15 +112,28 @@ describe('what the document must say (else 503)', () => {
 })
 
 describe('caching', () => {
-  it('fetches the document once, also across JWK Set refreshes', async () => {
+  it('reads the document again before a JWK Set fetch once it is jwks.maxCacheAge old, not before', async () => {
     const clock = createClock()
-    const verifier = createVerifier({ issuer: server.issuer, audience: 'api', now: clock.now })
+    const verifier = createVerifier({
+      issuer: server.issuer,
+      audience: 'api',
+      now: clock.now,
+      jwks: { cacheMaxAge: 1_000_000, maxCacheAge: 2_000_000, refreshAhead: 0 },
+      cache: false,
+    })
     const token = await sign(key, claims({ iss: server.issuer, aud: 'api', exp: NOW + 86_400 * 30 }))
     await verifier.verify(token)
-    clock.advance(86_400_000 * 2)
+    clock.advance(1_000_000)
     await verifier.verify(token)
     expect(server.hits.get('/jwks')).toBe(2)
     expect(server.hits.get(OIDC)).toBe(1)
+    clock.advance(999_999)
+    await verifier.verify(token)
+    expect(server.hits.get(OIDC)).toBe(1)
+    clock.advance(1)
+    await verifier.verify(token)
+    expect(server.hits.get('/jwks')).toBe(3)
+    expect(server.hits.get(OIDC)).toBe(2)
   })
 
   it('retries discovery after a failure', async () => {
@@ -123,5 +145,134 @@ describe('caching', () => {
     server.override(OIDC, undefined)
     clock.advance(5_000)
     await expect(verifier.verify(token)).resolves.toBeDefined()
+  })
+})
+
+describe('re-discovery', () => {
+  const moved = () => `${server.url}${MOVED}`
+  let clock: Clock
+  /** Keys live 1 s and the cooldown is 10 s, so each test sees several JWK Set fetches per cooldown. */
+  const verifier = () =>
+    createVerifier({
+      issuer: server.issuer,
+      audience: 'api',
+      now: clock.now,
+      jwks: { cacheMaxAge: 1_000, minCacheAge: 0, refreshAhead: 0, cooldown: 10_000 },
+      cache: false,
+    })
+  let token: string
+  beforeEach(async () => {
+    clock = createClock()
+    token = await sign(key, claims({ iss: server.issuer, aud: 'api', exp: NOW + 86_400 * 30 }))
+  })
+  /** The provider moves its JWK Set: the old URL answers `status`, the metadata names the new one. */
+  const move = (status: number, metadata: unknown = { issuer: server.issuer, jwks_uri: moved() }) => {
+    server.override(MOVED, json({ keys: [key.publicJwk] }))
+    server.override('/jwks', json({}, status))
+    server.override(OIDC, json(metadata))
+  }
+
+  it.each([404, 410])('follows a moved jwks_uri when the old one answers %d', async (status) => {
+    const v = verifier()
+    await v.verify(token)
+    move(status)
+    clock.advance(10_000)
+    await expect(v.verify(token)).resolves.toBeDefined()
+    expect(server.hits.get(OIDC)).toBe(2)
+    expect(server.hits.get(MOVED)).toBe(1)
+    // Later refreshes go to the new URL directly.
+    clock.advance(1_000)
+    await v.verify(token)
+    expect(server.hits.get('/jwks')).toBe(2)
+    expect(server.hits.get(MOVED)).toBe(2)
+  })
+
+  it('reads the metadata at most once per cooldown, serving the last keys meanwhile', async () => {
+    const v = verifier()
+    await v.verify(token)
+    move(404)
+    // 1 s after discovery: the 404 is within the cooldown of that read, so no re-read; stale keys serve.
+    clock.advance(1_000)
+    await expect(v.verify(token)).resolves.toBeDefined()
+    clock.advance(5_000) // the retry delay after the failed fetch
+    await expect(v.verify(token)).resolves.toBeDefined()
+    expect(server.hits.get('/jwks')).toBe(3)
+    expect(server.hits.get(OIDC)).toBe(1)
+    clock.advance(3_999) // 9 999 ms after discovery
+    await v.verify(token)
+    expect(server.hits.get(OIDC)).toBe(1)
+    clock.advance(1_001) // 11 000 ms after discovery, 5 000 after the last failure
+    await v.verify(token)
+    expect(server.hits.get(OIDC)).toBe(2)
+    expect(server.hits.get(MOVED)).toBe(1)
+  })
+
+  it('a URL that keeps answering 404 while the metadata still names it costs one read per cooldown', async () => {
+    const v = verifier()
+    await v.verify(token)
+    move(404, { issuer: server.issuer, jwks_uri: server.jwksUri })
+    for (let step = 0; step < 5; step++) {
+      clock.advance(5_000)
+      await expect(v.verify(token)).resolves.toBeDefined() // stale keys
+    }
+    expect(server.hits.get('/jwks')).toBe(6)
+    // Five failed fetches, 5 s apart; reads at 0 (discovery), 10 000 and 20 000 ms: one per cooldown.
+    expect(server.hits.get(OIDC)).toBe(3)
+  })
+
+  it.each([
+    ['names another issuer', () => ({ issuer: `${server.url}/other`, jwks_uri: moved() })],
+    ['has no jwks_uri', () => ({ issuer: server.issuer })],
+  ])('keeps the last good jwks_uri when the re-read document %s', async (_name, metadata) => {
+    const v = createVerifier({
+      issuer: server.issuer,
+      audience: 'api',
+      now: clock.now,
+      jwks: { cacheMaxAge: 1_000, minCacheAge: 0, maxCacheAge: 1_000, refreshAhead: 0, cooldown: 0 },
+      cache: false,
+    })
+    await v.verify(token)
+    server.override(MOVED, json({ keys: [key.publicJwk] }))
+    server.override(OIDC, json(metadata()))
+    clock.advance(1_000)
+    await expect(v.verify(token)).resolves.toBeDefined()
+    expect(server.hits.get(OIDC)).toBe(2)
+    expect(server.hits.get('/jwks')).toBe(2)
+    // Even when the old URL answers 404, a document that fails the checks is never followed.
+    server.override('/jwks', json({}, 404))
+    clock.advance(1_000)
+    await expect(v.verify(token)).resolves.toBeDefined() // stale keys
+    expect(server.hits.get(MOVED)).toBeUndefined()
+  })
+
+  it('keeps the last good jwks_uri when the metadata cannot be read again', async () => {
+    const v = verifier()
+    await v.verify(token)
+    server.override(OIDC, json({}, 503))
+    clock.advance(10_000)
+    server.override('/jwks', json({}, 404))
+    await expect(v.verify(token)).resolves.toBeDefined() // stale keys: the 404 stands
+    server.override('/jwks', undefined)
+    clock.advance(5_000)
+    await expect(v.verify(token)).resolves.toBeDefined()
+    expect(server.hits.get('/jwks')).toBe(3)
+    expect(server.hits.get(OIDC)).toBe(2)
+  })
+
+  it('does not rediscover for a configured jwksUri', async () => {
+    const v = createVerifier({
+      issuer: server.issuer,
+      audience: 'api',
+      jwksUri: server.jwksUri,
+      now: clock.now,
+      jwks: { cacheMaxAge: 1_000, minCacheAge: 0, refreshAhead: 0, cooldown: 0 },
+      cache: false,
+    })
+    await v.verify(token)
+    move(404)
+    clock.advance(1_000)
+    await v.verify(token) // stale keys
+    expect(server.hits.get(OIDC)).toBeUndefined()
+    expect(server.hits.get(MOVED)).toBeUndefined()
   })
 })

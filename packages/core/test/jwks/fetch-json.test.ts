@@ -130,6 +130,16 @@ describe('responses that are not a JWK Set', () => {
     await expectAuthError(verify({}, uri), 'keys_unavailable')
   })
 
+  it('accepts a JWK Set that starts with a UTF-8 BOM, as Fetch and jose do', async () => {
+    server.override('/jwks', respond(200, `\uFEFF${JSON.stringify({ keys: [key.publicJwk] })}`))
+    await expect(verify()).resolves.toBeDefined()
+  })
+
+  it('drops only one BOM, like Fetch: a second one is not JSON (503)', async () => {
+    server.override('/jwks', respond(200, `\uFEFF\uFEFF${JSON.stringify({ keys: [key.publicJwk] })}`))
+    await expectAuthError(verify(), 'keys_unavailable')
+  })
+
   it('answers 401 for a valid but empty JWK Set (pinned: the issuer has no such key)', async () => {
     server.override('/jwks', respond(200, '{"keys":[]}'))
     await expectAuthError(verify(), 'key_not_found')

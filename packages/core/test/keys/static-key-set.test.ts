@@ -89,6 +89,100 @@ describe('kid', () => {
   })
 })
 
+/** Keys without a kid: candidates for a token's kid only when no configured key carries that kid. */
+describe('keys without kid', () => {
+  // Twice each: the first verification resolves the key, the second takes the remembered one.
+  async function verifiesTwice(keys: KeyInput | KeyInput[], signer: TestKey, kid: string | undefined) {
+    const check = verifier(keys)
+    for (const sub of ['first', 'again']) {
+      const token = await sign(
+        signer,
+        claims({ sub }),
+        kid === undefined ? { noKid: true } : { header: { kid } },
+      )
+      await expect(check.verify(token)).resolves.toMatchObject({ payload: { sub } })
+    }
+  }
+
+  it('an SPKI PEM verifies a token whose header carries a kid (as Auth0 and Okta tokens do)', async () => {
+    const rsa = await makeKey('RS256')
+    const pem = toKeyObject(rsa).export({ format: 'pem', type: 'spki' }) as string
+    await verifiesTwice(pem, rsa, rsa.kid)
+    await verifiesTwice(pem, rsa, undefined)
+    await expectAuthError(verifier(pem).verify(await sign(key, claims())), 'key_not_found')
+  })
+
+  it('a JWK without kid, or a KeyObject, verifies a token with any kid, and only its own signatures', async () => {
+    await verifiesTwice(withoutKid(key), key, 'whatever-the-issuer-chose')
+    await verifiesTwice(toKeyObject(key), key, 'another')
+    await expectAuthError(verifier(withoutKid(key)).verify(await sign(other, claims())), 'signature_invalid')
+  })
+
+  it('a kid that names a key selects that key, even when a kid-less key would verify the token', async () => {
+    const keys = [other.publicJwk, withoutKid(key)]
+    await verifiesTwice(keys, other, other.kid)
+    await verifiesTwice(keys, key, 'unknown-kid')
+    // Signed by the kid-less key but naming the other key: the named key is the only candidate.
+    await expectAuthError(
+      verifier(keys).verify(await sign(key, claims(), { header: { kid: other.kid } })),
+      'signature_invalid',
+    )
+    // Signed by the named key but with a kid no key carries: only the kid-less key is a candidate.
+    await expectAuthError(
+      verifier(keys).verify(await sign(other, claims(), { header: { kid: 'unknown-kid' } })),
+      'signature_invalid',
+    )
+  })
+
+  it('a kid that names a key of another type does not fall back', async () => {
+    const rsa = await makeKey('RS256', { kid: 'shared-name' })
+    const keys = [rsa.publicJwk, withoutKid(key)]
+    await verifiesTwice(keys, key, 'unknown-kid')
+    await expectAuthError(
+      verifier(keys).verify(await sign(key, claims(), { header: { kid: 'shared-name' } })),
+      'key_not_found',
+    )
+  })
+
+  it('remembered keys never cross between a named kid, an unknown kid and no kid', async () => {
+    const check = verifier([other.publicJwk, withoutKid(key)])
+    const outcome = async (signer: TestKey, options: Parameters<typeof sign>[2], sub: string) =>
+      check.verify(await sign(signer, claims({ sub }), options)).then(
+        () => 'ok',
+        (error: { code: string }) => error.code,
+      )
+    const rounds = []
+    for (let round = 0; round < 2; round++) {
+      rounds.push([
+        await outcome(key, { header: { kid: `made-up-${round}` } }, `a${round}`),
+        await outcome(other, { header: { kid: `made-up-${round}` } }, `b${round}`),
+        await outcome(key, { header: { kid: other.kid } }, `c${round}`),
+        await outcome(other, {}, `d${round}`),
+        // Without a kid every key is a candidate, and two fit ES256 (pinned, as for two keys with kids).
+        await outcome(key, { noKid: true }, `e${round}`),
+      ])
+    }
+    const expected = ['ok', 'signature_invalid', 'signature_invalid', 'ok', 'key_not_found']
+    expect(rounds).toEqual([expected, expected])
+  })
+
+  it('several kid-less keys that fit the algorithm refuse a token with an unknown kid', async () => {
+    const keys = [withoutKid(key), withoutKid(other)]
+    await expectAuthError(verifier(keys).verify(await sign(key, claims())), 'key_not_found')
+    // Kid-less keys of different types do not compete: the token's alg tells them apart.
+    const rsa = await makeKey('RS256')
+    await verifiesTwice([withoutKid(key), withoutKid(rsa)], rsa, 'unknown-kid')
+    await verifiesTwice([withoutKid(key), withoutKid(rsa)], key, 'unknown-kid')
+  })
+
+  it('a non-string kid names no key and does not fall back', async () => {
+    await expectAuthError(
+      verifier(withoutKid(key)).verify(await sign(key, claims(), { header: { kid: 7 } })),
+      'key_not_found',
+    )
+  })
+})
+
 describe('refused keys', () => {
   const rsa1024 = () =>
     generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' })
@@ -156,6 +250,11 @@ describe('refused keys', () => {
 
 function rsa2048Jwk(): JWK {
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }) as JWK
+}
+
+function withoutKid(test: TestKey): JWK {
+  const { kid: _kid, ...jwk } = test.publicJwk
+  return jwk
 }
 
 function toKeyObject(test: TestKey): KeyObject {

@@ -76,7 +76,7 @@ describe('B15–B16 stripped, tampered and swapped signatures', () => {
   })
   it('one character flipped anywhere, truncated, or payload swapped → 401; claims never reach validate', async () => {
     let reached = 0
-    const verifier = f.verifier({ validate: () => void reached++ })
+    const verifier = f.verifier({ validate: () => ++reached > 0 })
     const token = await sign(f.rsa, claims({ sub: 'user-1' }))
     const other = await sign(f.rsa, claims({ sub: 'admin' }))
     const [h, p, s] = token.split('.') as [string, string, string]

@@ -28,7 +28,8 @@ beforeEach(() => {
   now = NOW * 1000
   server.setKeys([k1.publicJwk])
   server.hits.clear()
-  for (const path of ['/jwks', '/issuer/.well-known/openid-configuration']) server.override(path, undefined)
+  for (const path of ['/jwks', '/moved', '/issuer/.well-known/openid-configuration'])
+    server.override(path, undefined)
 })
 
 const verifier = (jwks: VerifierOptions['jwks'] = {}, extra: Partial<VerifierOptions> = {}) =>
@@ -87,6 +88,19 @@ describe('H69–H71 endpoint failures are 503, never 401, never accepted', () =>
   ] as [string, Handler][])('%s → 503', async (_name, handler) => {
     jwks(handler)
     await expectUnavailable(verifier().verify(await token()))
+  })
+  it('a JWK Set or metadata document starting with a UTF-8 BOM is used, as Fetch and jose use it', async () => {
+    const bom =
+      (body: unknown): Handler =>
+      (_q, res) =>
+        res.writeHead(200).end(`\uFEFF${JSON.stringify(body)}`)
+    jwks(bom({ keys: [k1.publicJwk] }))
+    await expect(verifier({}, { jwksUri: server.jwksUri }).verify(await token())).resolves.toBeDefined()
+    server.override(
+      '/issuer/.well-known/openid-configuration',
+      bom({ issuer: server.issuer, jwks_uri: server.jwksUri }),
+    )
+    await expect(verifier().verify(await token())).resolves.toBeDefined()
   })
   it('pinned: {"keys":[1]} is a set with no usable key → 401 key_not_found; JSON served as text/html is used', async () => {
     jwks((_q, res) => res.writeHead(200).end('{"keys":[1]}'))
@@ -156,13 +170,38 @@ describe('H72 stale keys during an outage', () => {
   })
 })
 
+describe('retry after a failed fetch', () => {
+  it.each([
+    ['JWK Set, default cooldown: 5 s', '/jwks', {}, 5_000],
+    ['JWK Set, shorter cooldown', '/jwks', { cooldown: 2_000 }, 2_000],
+    ['discovery, default cooldown: 5 s', '/issuer/.well-known/openid-configuration', {}, 5_000],
+    ['discovery, shorter cooldown', '/issuer/.well-known/openid-configuration', { cooldown: 2_000 }, 2_000],
+  ] as const)(
+    '%s: no new request before min(5 s, cooldown), then one',
+    async (_name, path, options, delay) => {
+      server.override(path, (_q, res) => res.writeHead(500).end())
+      const v = verifier(options, { cache: false })
+      const t = await token()
+      await expectUnavailable(v.verify(t))
+      expect(server.totalHits(path)).toBe(1)
+      now += delay - 1
+      await expectUnavailable(v.verify(t))
+      expect(server.totalHits(path)).toBe(1)
+      server.override(path, undefined)
+      now += 1
+      await expect(v.verify(t)).resolves.toBeDefined()
+      expect(server.totalHits(path)).toBe(2)
+    },
+  )
+})
+
 describe('H67–H68 refetch amplification and cold stampede', () => {
   /** A token whose header names a random kid; never signed (no key is ever found for it). */
   const randomKid = (template: string) => {
     const [, p, s] = template.split('.')
     return `${b64url(JSON.stringify({ alg: 'ES256', kid: `kid-${Math.random().toString(36).slice(2)}` }))}.${p}.${s}`
   }
-  it('10 000 tokens with random kids: no fetch inside the cooldown, exactly one per cooldown after', async () => {
+  it('10 000 tokens with random kids: one refetch after the first load, then exactly one per cooldown', async () => {
     const v = verifier({ cooldown: 30_000 })
     const t = await token()
     await v.verify(t)
@@ -173,15 +212,20 @@ describe('H67–H68 refetch amplification and cold stampede', () => {
         results.every((r) => r.status === 'rejected' && (r.reason as AuthError).code === 'key_not_found'),
       ).toBe(true)
     }
-    await flood(5_000)
-    expect(server.totalHits('/jwks')).toBe(1)
-    now += 30_000
+    // The first load arms one refetch (a key may have been published just after it); the flood shares it.
     await flood(5_000)
     expect(server.totalHits('/jwks')).toBe(2)
+    await flood(5_000)
+    now += 29_999
+    await flood(10)
+    expect(server.totalHits('/jwks')).toBe(2)
+    now += 1
+    await flood(5_000)
+    expect(server.totalHits('/jwks')).toBe(3)
     for (let window = 1; window <= 3; window++) {
-      now += 30_001
+      now += 30_000
       await flood(10)
-      expect(server.totalHits('/jwks')).toBe(2 + window)
+      expect(server.totalHits('/jwks')).toBe(3 + window)
     }
   })
   it('1 000 concurrent cold verifications cause exactly one request', async () => {
@@ -195,17 +239,33 @@ describe('H67–H68 refetch amplification and cold stampede', () => {
 })
 
 describe('H73 key rotation', () => {
-  it('a rotated-in key is accepted after one refetch; inside the cooldown it waits (pinned window)', async () => {
-    const v = verifier({ cooldown: 30_000 })
+  it('a key published right after the last fetch is accepted at once, with one refetch', async () => {
+    const v = verifier({ cooldown: 30_000, cacheMaxAge: 60_000, minCacheAge: 0, refreshAhead: 0 })
     await v.verify(await token(k1))
     server.setKeys([k1.publicJwk, k2.publicJwk])
-    const t2 = await token(k2)
-    await expectInvalidToken(v.verify(t2), 'key_not_found') // within the cooldown of the first fetch
-    expect(server.totalHits('/jwks')).toBe(1)
-    now += 30_000
-    await expect(v.verify(t2)).resolves.toBeDefined()
+    await expect(v.verify(await token(k2))).resolves.toBeDefined() // within the cooldown of the first load
     expect(server.totalHits('/jwks')).toBe(2)
     await expect(v.verify(await token(k1))).resolves.toBeDefined() // both published: both verify
+    // The same after a scheduled refresh, even inside the cooldown of the refetch above.
+    now += 60_000
+    await v.verify(await token(k1))
+    expect(server.totalHits('/jwks')).toBe(3)
+    const k3 = await makeKey('ES256')
+    server.setKeys([k1.publicJwk, k2.publicJwk, k3.publicJwk])
+    await expect(v.verify(await token(k3))).resolves.toBeDefined()
+    expect(server.totalHits('/jwks')).toBe(4)
+  })
+  it('after a refetch an unknown kid caused, the next one waits for the cooldown (pinned window)', async () => {
+    const v = verifier({ cooldown: 30_000 })
+    await v.verify(await token(k1))
+    const k3 = await makeKey('ES256')
+    await expectInvalidToken(v.verify(await token(k3)), 'key_not_found') // spends the armed refetch
+    server.setKeys([k1.publicJwk, k3.publicJwk])
+    await expectInvalidToken(v.verify(await token(k3)), 'key_not_found')
+    expect(server.totalHits('/jwks')).toBe(2)
+    now += 30_000
+    await expect(v.verify(await token(k3))).resolves.toBeDefined()
+    expect(server.totalHits('/jwks')).toBe(3)
   })
   it('a removed key stops verifying once the set is refreshed, cached verifications included', async () => {
     const v = verifier({ cacheMaxAge: 60_000, refreshAhead: 0 })
@@ -217,6 +277,19 @@ describe('H73 key rotation', () => {
     now += 60_000
     await expectInvalidToken(v.verify(t1), 'key_not_found')
     await expect(v.verify(await token(k2))).resolves.toBeDefined()
+  })
+  it('the same key republished under another alg stops verifying its tokens, cached ones included', async () => {
+    const rsa = await makeKey('RS256')
+    server.setKeys([rsa.publicJwk])
+    const v = verifier({ cacheMaxAge: 60_000, refreshAhead: 0 })
+    const t = await token(rsa)
+    await v.verify(t)
+    await v.verify(t)
+    expect(v.cacheStats().hits).toBe(1)
+    server.setKeys([{ ...rsa.publicJwk, alg: 'PS256' }])
+    now += 60_000
+    await expectInvalidToken(v.verify(t), 'key_not_found')
+    expect(v.cacheStats().hits).toBe(1)
   })
 })
 
@@ -237,6 +310,42 @@ describe('H74 discovery hygiene', () => {
     server.override('/issuer/.well-known/openid-configuration', metadata(body()))
     await expectUnavailable(verifier().verify(await token()))
     expect(server.totalHits('/jwks')).toBe(0)
+  })
+  it.each([404, 410])('a provider that moves its jwks_uri (old URL → %d) is rediscovered', async (status) => {
+    const v = verifier({ cacheMaxAge: 60_000, refreshAhead: 0 }, { cache: false })
+    await v.verify(await token())
+    server.override('/moved', (_q, res) => res.writeHead(200).end(JSON.stringify({ keys: [k2.publicJwk] })))
+    server.override(
+      '/issuer/.well-known/openid-configuration',
+      metadata({ issuer: server.issuer, jwks_uri: `${server.url}/moved` }),
+    )
+    jwks((_q, res) => res.writeHead(status).end())
+    now += 60_000
+    await expect(v.verify(await token(k2))).resolves.toBeDefined()
+    await expectInvalidToken(v.verify(await token(k1)), 'key_not_found') // rotated out with the move
+    expect(server.totalHits('/issuer/.well-known/openid-configuration')).toBe(2)
+  })
+  it('metadata older than jwks.maxCacheAge is read again; a failed re-read keeps the last jwks_uri', async () => {
+    const v = verifier({ cacheMaxAge: 60_000, maxCacheAge: 120_000, refreshAhead: 0 }, { cache: false })
+    await v.verify(await token())
+    now += 60_000
+    await v.verify(await token())
+    expect(server.totalHits('/issuer/.well-known/openid-configuration')).toBe(1)
+    server.override('/issuer/.well-known/openid-configuration', (_q, res) => res.writeHead(500).end())
+    now += 60_000
+    await expect(v.verify(await token())).resolves.toBeDefined()
+    expect(server.totalHits('/issuer/.well-known/openid-configuration')).toBe(2)
+    expect(server.totalHits('/jwks')).toBe(3)
+  })
+  it('a configured issuer with a query or fragment, or an issuer entry naming several, is refused', () => {
+    for (const issuer of ['https://idp.example.com/?tenant=a', 'https://idp.example.com/#k']) {
+      expect(() => createVerifier({ issuer, audience: AUDIENCE })).toThrow(TypeError)
+      expect(() => createVerifier({ issuer, audience: AUDIENCE, keys: k1.publicJwk })).toThrow(TypeError)
+    }
+    const several = ['https://a.example/', 'https://b.example/'] as unknown as string
+    expect(() =>
+      createVerifier({ issuer: [{ issuer: several, keys: k1.publicJwk }], audience: AUDIENCE }),
+    ).toThrow(TypeError)
   })
   it('a configured non-https JWK Set URL or issuer (other than loopback) is refused at start-up', () => {
     expect(() =>

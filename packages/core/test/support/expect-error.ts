@@ -12,6 +12,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   token_not_yet_valid: 401,
   claim_invalid: 401,
   token_revoked: 401,
+  binding_unverified: 401,
   insufficient_scope: 403,
   keys_unavailable: 503,
   revocation_unavailable: 503,

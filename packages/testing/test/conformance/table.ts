@@ -23,10 +23,10 @@ export const PROFILES = {
     query: 'access_token',
     cookie: 'access_token',
   }),
-  preflightChallenged: (i: Issuers) => ({
+  preflightAllowed: (i: Issuers) => ({
     issuer: i.trusted.url,
     audience: i.trusted.audience,
-    allowPreflight: false,
+    allowPreflight: true,
   }),
   keysDown: (i: Issuers) => ({ issuer: i.down.url, audience: i.down.audience, jwks: { timeout: 2000 } }),
 } satisfies Record<string, (issuers: Issuers) => Record<string, unknown>>
@@ -277,10 +277,23 @@ export const ROWS: Row[] = [
     challenge: {},
   },
   {
-    name: 'CORS preflight → not challenged',
+    name: 'CORS preflight without a token → 401 bare challenge (allowPreflight is off by default)',
     request: async () => ({
       method: 'OPTIONS',
       headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+    }),
+    status: 401,
+    challenge: {},
+  },
+  {
+    name: 'CORS preflight with a valid token → 204 (verified like any request)',
+    request: async (i) => ({
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'GET',
+        ...bearer(await i.trusted.sign()),
+      },
     }),
     status: 204,
     challenge: null,
@@ -292,12 +305,26 @@ export const ROWS: Row[] = [
     challenge: {},
   },
   {
-    name: 'CORS preflight with allowPreflight: false → 401',
-    profile: 'preflightChallenged',
+    name: 'CORS preflight with allowPreflight: true → not challenged',
+    profile: 'preflightAllowed',
     request: async () => ({
       method: 'OPTIONS',
       headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
     }),
+    status: 204,
+    challenge: null,
+  },
+  {
+    name: 'plain OPTIONS with allowPreflight: true → 401',
+    profile: 'preflightAllowed',
+    request: async () => ({ method: 'OPTIONS' }),
+    status: 401,
+    challenge: {},
+  },
+  {
+    name: 'GET with Access-Control-Request-Method, allowPreflight: true → 401',
+    profile: 'preflightAllowed',
+    request: async () => ({ headers: { 'access-control-request-method': 'GET' } }),
     status: 401,
     challenge: {},
   },

@@ -55,6 +55,7 @@ export const PROFILES = {
   static: staticKeys,
   discovery: (f: Fixture) => ({ issuer: f.trusted.url, audience: f.trusted.audience }),
   optional: (f: Fixture) => ({ ...staticKeys(f), credentialsRequired: false }),
+  preflightAllowed: (f: Fixture) => ({ ...staticKeys(f), allowPreflight: true }),
   query: (f: Fixture) => ({ ...staticKeys(f), query: 'access_token' }),
   keysDown: (f: Fixture) => ({ issuer: f.down.url, audience: f.down.audience, jwks: { timeout: 2000 } }),
   revocationThrows: (f: Fixture) => ({

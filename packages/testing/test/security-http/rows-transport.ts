@@ -4,7 +4,10 @@ import { ANY } from './response-checks.js'
 import { good, unsigned, type Fixture } from './fixture.js'
 import type { Row } from './rows.js'
 
-/** Catalog section G (59–66) and item 62: how a request carries credentials, and what the app sees. */
+/**
+ * Catalog section G (59–66), item 62 and item 125: how a request carries credentials, and what the app
+ * sees.
+ */
 
 const bearer = (token: string): RawRequest => ({ headers: [['authorization', `Bearer ${token}`]] })
 const withHeader = (token: string, scheme: string): RawRequest => ({
@@ -250,10 +253,40 @@ export const TRANSPORT_ROWS: Row[] = [
     status: 400,
     challenge: invalidRequest,
   },
-  // 65. CORS preflight and method tricks: only a true preflight passes without a token.
+  // 65 and 125. CORS preflight and method tricks: by default a preflight is authenticated like any request
+  // (a forged one is two header values); with allowPreflight: true only a true preflight passes untouched.
+  {
+    item: '125',
+    name: 'CORS preflight without a token → 401 bare challenge, the OPTIONS handler never runs (default)',
+    request: async () => ({ method: 'OPTIONS', headers: preflight }),
+    status: 401,
+    challenge: bare,
+  },
   {
     item: '65',
-    name: 'CORS preflight → 204, not challenged, nothing attached',
+    name: 'CORS preflight carrying a forged token → 401 invalid_token (default)',
+    request: async () => ({
+      method: 'OPTIONS',
+      headers: [...preflight, ['authorization', `Bearer ${unsigned('none', '')}`]],
+    }),
+    status: 401,
+    challenge: invalidToken,
+  },
+  {
+    item: '65',
+    name: 'CORS preflight carrying a valid token → 204 with the claims attached (default)',
+    request: async (f) => ({
+      method: 'OPTIONS',
+      headers: [...preflight, ['authorization', `Bearer ${await good(f)}`]],
+    }),
+    status: 204,
+    challenge: null,
+    attached: true,
+  },
+  {
+    item: '65',
+    name: 'allowPreflight: true, CORS preflight → 204, not challenged, nothing attached',
+    profile: 'preflightAllowed',
     request: async () => ({ method: 'OPTIONS', headers: preflight }),
     status: 204,
     challenge: null,
@@ -261,7 +294,8 @@ export const TRANSPORT_ROWS: Row[] = [
   },
   {
     item: '65',
-    name: 'CORS preflight carrying a forged token → 204, the token is neither verified nor attached',
+    name: 'allowPreflight: true, CORS preflight carrying a forged token → 204, the token is neither verified nor attached',
+    profile: 'preflightAllowed',
     request: async () => ({
       method: 'OPTIONS',
       headers: [...preflight, ['authorization', `Bearer ${unsigned('none', '')}`]],
@@ -270,27 +304,35 @@ export const TRANSPORT_ROWS: Row[] = [
     challenge: null,
     attached: false,
   },
-  {
-    item: '65',
-    name: 'plain OPTIONS without Access-Control-Request-Method → 401',
-    request: async () => ({ method: 'OPTIONS' }),
-    status: 401,
-    challenge: bare,
-  },
-  {
-    item: '65',
-    name: 'POST with X-HTTP-Method-Override: OPTIONS and preflight headers → 401',
-    request: async () => ({ method: 'POST', headers: [...preflight, ['x-http-method-override', 'OPTIONS']] }),
-    status: 401,
-    challenge: bare,
-  },
-  {
-    item: '65',
-    name: 'GET with Access-Control-Request-Method → 401',
-    request: async () => ({ headers: preflight }),
-    status: 401,
-    challenge: bare,
-  },
+  ...(['static', 'preflightAllowed'] as const).flatMap((profile): Row[] => [
+    {
+      item: '65',
+      name: `${profile}: plain OPTIONS without Access-Control-Request-Method → 401`,
+      profile,
+      request: async () => ({ method: 'OPTIONS' }),
+      status: 401,
+      challenge: bare,
+    },
+    {
+      item: '65',
+      name: `${profile}: POST with X-HTTP-Method-Override: OPTIONS and preflight headers → 401`,
+      profile,
+      request: async () => ({
+        method: 'POST',
+        headers: [...preflight, ['x-http-method-override', 'OPTIONS'], ['content-length', '0']],
+      }),
+      status: 401,
+      challenge: bare,
+    },
+    {
+      item: '65',
+      name: `${profile}: GET with Access-Control-Request-Method → 401`,
+      profile,
+      request: async () => ({ headers: preflight }),
+      status: 401,
+      challenge: bare,
+    },
+  ]),
   // 66. Claims attached only after full success.
   {
     item: '66',

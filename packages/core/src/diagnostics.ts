@@ -1,0 +1,113 @@
+import { channel, tracingChannel } from 'node:diagnostics_channel'
+import type { AuthError } from './errors.js'
+import type { AuthErrorReason } from './reason.js'
+
+/**
+ * Events on `node:diagnostics_channel`, named after the package as undici, fastify and pino name theirs.
+ * Nothing is published unless someone subscribes (`hasSubscribers` is checked first), so the hot path
+ * pays nothing otherwise. No message ever holds a token: use `tokenId` to correlate.
+ *
+ * @example
+ * ```ts
+ * import diagnostics from 'node:diagnostics_channel'
+ * diagnostics.subscribe('tokenguard:jwks:fetch', (message) => logger.info(message, 'JWK Set fetched'))
+ * diagnostics.tracingChannel('tokenguard:verify').subscribe({ error: ({ code, reason }) => … })
+ * ```
+ */
+
+/** The context of one verification, published on the `tokenguard:verify` tracing channel. */
+export interface VerifyMessage {
+  /** Correlation id of the token (`tokenId(token)`), never the token. */
+  tokenId: string
+  /** Whether the verified-token cache answered. */
+  cached: boolean
+  /** Once known: the issuer the token was routed to, its `kid` and `alg` (bounded, escaped). */
+  issuer?: string | null
+  kid?: string
+  alg?: string
+  /** On failure (`error` event): the error, its code and its server-side reason. */
+  error?: AuthError
+  code?: AuthError['code']
+  reason?: AuthErrorReason
+}
+
+/** Why a JWK Set was fetched. */
+export type FetchTrigger = 'initial' | 'expired' | 'refresh-ahead' | 'unknown-kid' | 'ready'
+
+/** `tokenguard:jwks:fetch`: one JWK Set fetch, when it ends (success or failure). */
+export interface JwksFetchMessage {
+  url: string
+  trigger: FetchTrigger
+  /** HTTP status, when a response arrived. */
+  status?: number
+  durationMs: number
+  /** Usable keys kept, and keys skipped as unsafe or unusable (success only). */
+  keyCount?: number
+  skippedKeys?: number
+  /** Why it failed (failure only). */
+  error?: string
+}
+
+/** `tokenguard:discovery:fetch`: one discovery (issuer metadata) lookup, when it ends. */
+export interface DiscoveryFetchMessage {
+  issuer: string
+  /** The metadata URL that answered last. */
+  url: string
+  status?: number
+  durationMs: number
+  /** The `jwks_uri` found (success only). */
+  jwksUri?: string
+  error?: string
+}
+
+/** `tokenguard:jwks:refresh-ahead`: a background refresh started before the keys expire. */
+export interface RefreshAheadMessage {
+  url: string
+  /** Milliseconds until the current keys expire. */
+  expiresInMs: number
+}
+
+/** `tokenguard:jwks:stale`: keys past their lifetime served because refreshing them failed. */
+export interface StaleKeysMessage {
+  url: string
+  /** Milliseconds since the keys expired. */
+  staleForMs: number
+  /** Milliseconds left of `jwks.staleWindow`. */
+  remainingMs: number
+  error?: string
+}
+
+/** `tokenguard:jwks:cooldown`: an unknown `kid` did not refetch the set, because of the cooldown. */
+export interface CooldownMessage {
+  url: string
+  kid?: string
+  /** Milliseconds until an unknown `kid` may refetch again. */
+  retryInMs: number
+}
+
+/** `tokenguard:cache:evict`: a verified token left the cache before being asked for again. */
+export interface CacheEvictMessage {
+  /** `evict`: pushed out by `maxEntries`/`maxBytes`; `expire`: its lifetime ended; `stale`: a key rotation. */
+  reason: 'evict' | 'expire' | 'stale'
+  /** Entries and charged bytes left in the cache. */
+  size: number
+  bytes: number
+}
+
+export const verifyChannel = tracingChannel<VerifyMessage>('tokenguard:verify')
+export const jwksFetchChannel = channel('tokenguard:jwks:fetch')
+export const discoveryFetchChannel = channel('tokenguard:discovery:fetch')
+export const refreshAheadChannel = channel('tokenguard:jwks:refresh-ahead')
+export const staleKeysChannel = channel('tokenguard:jwks:stale')
+export const cooldownChannel = channel('tokenguard:jwks:cooldown')
+export const cacheEvictChannel = channel('tokenguard:cache:evict')
+
+/** The message of an error for an event: its message and its causes' messages, never a stack. */
+export function errorText(error: unknown): string {
+  const parts: string[] = []
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e))
+    e = e instanceof Error ? e.cause : undefined
+  }
+  return parts.join(': ')
+}
