@@ -36,13 +36,21 @@ export function readHeader(headers: HeadersLike, name: string): string | string[
   return (headers as Record<string, string | string[] | undefined>)[name]
 }
 
-function invalidRequest(realm: string | undefined): AuthError {
-  return new AuthError('invalid_request', realm === undefined ? {} : { realm })
+/** A 400 whose reason says what was wrong with the request (never its values: they may hold tokens). */
+function invalidRequest(realm: string | undefined, problem: string): AuthError {
+  return new AuthError('invalid_request', {
+    ...(realm === undefined ? {} : { realm }),
+    reason: { message: problem, actual: problem },
+  })
 }
 
-function single(value: string | string[] | undefined, realm: string | undefined): string | undefined {
+function single(
+  value: string | string[] | undefined,
+  realm: string | undefined,
+  name: string,
+): string | undefined {
   if (!Array.isArray(value)) return value
-  if (value.length > 1) throw invalidRequest(realm)
+  if (value.length > 1) throw invalidRequest(realm, `the ${name} header is repeated`)
   return value[0]
 }
 
@@ -53,7 +61,8 @@ function fromAuthorization(value: string | undefined, realm: string | undefined)
   // Another scheme (Basic, …) is not ours: the request simply has no bearer credentials. A bearer
   // header that is not well formed is an invalid request.
   const scheme = value.split(/[ \t]/, 1)[0] as string
-  if (BEARER.test(scheme)) throw invalidRequest(realm)
+  if (BEARER.test(scheme))
+    throw invalidRequest(realm, 'the Authorization header holds a Bearer credential that is not well formed')
   return undefined
 }
 
@@ -68,7 +77,7 @@ function fromCookie(
     .map((pair) => pair.trim())
     .filter((pair) => pair.startsWith(`${name}=`))
     .map((pair) => pair.slice(name.length + 1))
-  if (values.length > 1) throw invalidRequest(realm)
+  if (values.length > 1) throw invalidRequest(realm, `the cookie "${name}" is sent more than once`)
   return values[0] || undefined
 }
 
@@ -79,16 +88,17 @@ function fromQuery(url: string | undefined, name: string, realm: string | undefi
     values = new URL(url, 'http://localhost').searchParams.getAll(name)
   } catch {
     // A request target no URL parser accepts is the client's fault, not a crash.
-    throw invalidRequest(realm)
+    throw invalidRequest(realm, 'the request target is not a valid URL')
   }
-  if (values.length > 1) throw invalidRequest(realm)
+  if (values.length > 1) throw invalidRequest(realm, `the query parameter "${name}" is repeated`)
   return values[0] || undefined
 }
 
 /** RFC 6750 §3.1: a token sent in more than one place is an invalid request. */
 function onlyOne(found: string | undefined, other: string | undefined, realm: string | undefined) {
   if (other === undefined) return found
-  if (found !== undefined) throw invalidRequest(realm)
+  if (found !== undefined)
+    throw invalidRequest(realm, 'a token is sent in more than one place (RFC 6750 §3.1)')
   return other
 }
 
@@ -115,10 +125,12 @@ function countRawAuthorization(rawHeaders: readonly string[]): number {
  */
 export function extractToken(headers: HeadersLike, options: ExtractTokenOptions = {}): string | undefined {
   const { realm } = options
-  if (options.rawHeaders && countRawAuthorization(options.rawHeaders) > 1) throw invalidRequest(realm)
-  let token = fromAuthorization(single(readHeader(headers, 'authorization'), realm), realm)
+  if (options.rawHeaders && countRawAuthorization(options.rawHeaders) > 1)
+    throw invalidRequest(realm, 'the Authorization header is repeated')
+  let token = fromAuthorization(single(readHeader(headers, 'authorization'), realm, 'Authorization'), realm)
   if (options.cookie !== undefined) {
-    const fromCookieHeader = fromCookie(single(readHeader(headers, 'cookie'), realm), options.cookie, realm)
+    const cookieHeader = single(readHeader(headers, 'cookie'), realm, 'Cookie')
+    const fromCookieHeader = fromCookie(cookieHeader, options.cookie, realm)
     token = onlyOne(token, fromCookieHeader, realm)
   }
   if (options.query !== undefined) token = onlyOne(token, fromQuery(options.url, options.query, realm), realm)

@@ -22,8 +22,8 @@ export interface UnverifiedToken {
   segments: readonly [header: string, payload: string, signature: string]
 }
 
-function malformed(claim?: string): AuthError {
-  return new AuthError('token_malformed', claim === undefined ? {} : { claim })
+function malformed(message: string, claim?: string): AuthError {
+  return new AuthError('token_malformed', { ...(claim === undefined ? {} : { claim }), reason: { message } })
 }
 
 /** True when the segment's unused trailing bits are zero (RFC 4648 §3.5). */
@@ -38,7 +38,8 @@ function isCanonicalBase64url(segment: string): boolean {
 
 /** Rejects a segment that is not canonical base64url: one spelling per token. */
 function checkSegment(segment: string): void {
-  if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw malformed()
+  if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment))
+    throw malformed('a segment is not canonical base64url (no padding, whitespace or non-zero unused bits)')
 }
 
 /**
@@ -81,7 +82,11 @@ function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
     if (jsonDepth(text) > MAX_JSON_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_JSON_DEPTH}`)
     return JSON.parse(text)
   } catch (cause) {
-    throw new AuthError('token_malformed', { cause, claim: part })
+    throw new AuthError('token_malformed', {
+      cause,
+      claim: part,
+      reason: { message: `the ${part} is not UTF-8 JSON nested at most ${MAX_JSON_DEPTH} levels` },
+    })
   }
 }
 
@@ -96,26 +101,32 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
 export function parseCompactToken(token: string): UnverifiedToken {
   // The length cap is applied by the verifier before this (and before the token-cache lookup).
   const segments = token.split('.')
-  if (segments.length !== 3) throw malformed()
+  if (segments.length !== 3)
+    throw malformed(
+      segments.length === 5
+        ? 'the token has 5 segments: an encrypted JWT (JWE), which is not accepted'
+        : `the token has ${segments.length} segments, not 3`,
+    )
   const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]
   checkSegment(signatureSegment)
 
   const header = decodeSegment(headerSegment, 'header')
-  if (!isJsonObject(header)) throw malformed('header')
-  if (typeof header.alg !== 'string' || header.alg === '') throw malformed('alg')
-  if (header.b64 !== undefined) throw malformed('b64')
+  if (!isJsonObject(header)) throw malformed('the header is not a JSON object', 'header')
+  if (typeof header.alg !== 'string' || header.alg === '') throw malformed('the header has no alg', 'alg')
+  if (header.b64 !== undefined) throw malformed('the header carries b64 (RFC 7797), which is refused', 'b64')
   if (header.crit !== undefined) {
     const crit = header.crit
     const understood =
       Array.isArray(crit) &&
       crit.length > 0 &&
       crit.every((name) => typeof name === 'string' && UNDERSTOOD_CRITICAL_PARAMETERS.has(name))
-    if (!understood) throw malformed('crit')
+    if (!understood) throw malformed('the header carries crit parameters that are not understood', 'crit')
   }
   // Nested JWTs (RFC 7519 §5.2) are not supported: the inner token would escape our checks.
-  if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') throw malformed('cty')
+  if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT')
+    throw malformed('the token is a nested JWT (cty: JWT), which is not accepted', 'cty')
 
   const payload = decodeSegment(payloadSegment, 'payload')
-  if (!isJsonObject(payload)) throw malformed('payload')
+  if (!isJsonObject(payload)) throw malformed('the payload is not a JSON object', 'payload')
   return { header, payload, segments: [headerSegment, payloadSegment, signatureSegment] }
 }

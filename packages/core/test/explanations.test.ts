@@ -121,6 +121,43 @@ describe('reason explains each check that can fail', () => {
     expect(bound.reason.check).toBe('cnf')
   })
 
+  it('invalid_request says what was wrong, never the header values', async () => {
+    const { extractToken } = await import('@tokenguard/core')
+    const cases: Array<[() => unknown, RegExp]> = [
+      [
+        () => extractToken({}, { rawHeaders: ['Authorization', 'Bearer a', 'authorization', 'Bearer b'] }),
+        /repeated/,
+      ],
+      [() => extractToken({ authorization: 'Bearer a b' }), /not well formed/],
+      [
+        () => extractToken({ authorization: 'Bearer a' }, { query: 'access_token', url: '/?access_token=b' }),
+        /more than one place/,
+      ],
+      [() => extractToken({ cookie: 't=a; t=b' }, { cookie: 't' }), /cookie "t" is sent more than once/],
+    ]
+    for (const [run, message] of cases) {
+      const error = await refusal(run)
+      expect(error.code).toBe('invalid_request')
+      expect(error.reason).toMatchObject({ check: 'request', message: expect.stringMatching(message) })
+      expect(JSON.stringify(error.reason)).not.toMatch(/Bearer a|t=a/)
+    }
+  })
+
+  it.each([
+    ['5 segments', 'a.b.c.d.e', /encrypted JWT/],
+    ['2 segments', 'a.b', /2 segments/],
+    ['padding', 'eyJhbGciOiJSUzI1NiJ9.e30=.c2ln', /canonical base64url/],
+    ['a header without alg', `${Buffer.from('{}').toString('base64url')}.e30.c2ln`, /no alg/],
+    [
+      'a payload that is not JSON',
+      `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.bm9wZQ.c2ln`,
+      /payload is not UTF-8 JSON/,
+    ],
+  ])('token_malformed names the rule: %s', async (_case, token, message) => {
+    const { reason } = await refusal(verifier().verify(token))
+    expect(reason).toMatchObject({ check: 'syntax', message: expect.stringMatching(message) })
+  })
+
   it('syntax and length', async () => {
     const long = await refusal(verifier({ maxTokenLength: 100 }).verify('a'.repeat(101)))
     expect(long.reason).toMatchObject({ check: 'syntax', actual: 101, expected: 100 })

@@ -67,7 +67,9 @@ const fastifyApp =
     const app = fastify()
     if (handling === 'sends the error object')
       app.setErrorHandler((err, _request, reply) =>
-        reply.code((err as { statusCode?: number }).statusCode ?? 500).send({ error: err, copy: { ...err } }),
+        reply
+          .code((err as { statusCode?: number }).statusCode ?? 500)
+          .send({ error: err, copy: { ...(err as object) } }),
       )
     await app.register(fastifyAdapter.jwtAuth, options as unknown as fastifyAdapter.JwtAuthOptions)
     app.get('/scoped', { preHandler: fastifyAdapter.requireScopes('admin') }, async () => ({ ok: true }))
