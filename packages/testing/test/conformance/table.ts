@@ -190,6 +190,22 @@ export const ROWS: Row[] = [
     challenge: invalidToken,
   },
   {
+    name: 'DPoP-bound token (cnf.jkt) sent as Bearer → 401 invalid_token (binding_unverified)',
+    request: async (i) => ({
+      headers: bearer(await i.trusted.sign({ scope: SCOPE, cnf: { jkt: 'dGhpcyBpcyBhIHRodW1icHJpbnQ' } })),
+    }),
+    status: 401,
+    challenge: invalidToken,
+  },
+  {
+    name: 'certificate-bound token (cnf x5t#S256) sent as Bearer → 401 invalid_token (binding_unverified)',
+    request: async (i) => ({
+      headers: bearer(await i.trusted.sign({ cnf: { 'x5t#S256': 'dGhpcyBpcyBhIGNlcnQgdGh1bWI' } })),
+    }),
+    status: 401,
+    challenge: invalidToken,
+  },
+  {
     name: 'bad signature → 401 invalid_token',
     request: async (i) => ({ headers: bearer(flipSignature(await i.trusted.sign())) }),
     status: 401,
