@@ -16,7 +16,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**', 'examples/**', 'bench/**'],
+    files: ['**/test/**', 'examples/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // A user's CommonJS project (see scripts/check-packages.js); its Jest config is CommonJS.
+    files: ['test/fixtures/cjs-jest/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
 )

@@ -1,8 +1,9 @@
+import { Buffer } from 'node:buffer'
 import { execFileSync, fork } from 'node:child_process'
 import { fileURLToPath, URL } from 'node:url'
 import process from 'node:process'
 import autocannon from 'autocannon'
-import { FRAMEWORKS } from './http-apps.js'
+import { FRAMEWORKS, WARM_ONLY } from './http-apps.js'
 import { settings } from './config.js'
 import { median, rotate } from './stats.js'
 
@@ -106,6 +107,10 @@ async function sanityCheck(port, variant, fixture) {
   await Promise.all([bad.arrayBuffer(), none.arrayBuffer()])
   if (bad.status !== 401 || none.status !== 401)
     throw new Error(`forged ${bad.status}, missing ${none.status}`)
+  if (variant !== 'tokenguard-revocation') return
+  const revoked = await call(fixture.cold.at(-1))
+  await revoked.arrayBuffer()
+  if (revoked.status !== 401) throw new Error(`revoked token answered ${revoked.status}`)
 }
 
 async function measureOnce(framework, variant, mode, config, fixture, pin) {
@@ -138,7 +143,10 @@ async function measureOnce(framework, variant, mode, config, fixture, pin) {
 
 export async function runHttpBench(fixtures, jwks) {
   const fixture = fixtures.algs.RS256
-  const config = { issuer: jwks.issuer, audience: fixtures.audience, jwksUri: jwks.jwksUri }
+  // The last cold token is never sent warm: the revocation variant revokes it for its sanity check.
+  const lastPayload = fixture.cold.at(-1).split('.')[1]
+  const revokedJti = JSON.parse(Buffer.from(lastPayload, 'base64url').toString()).jti
+  const config = { issuer: jwks.issuer, audience: fixtures.audience, jwksUri: jwks.jwksUri, revokedJti }
   const pin = hasTaskset()
   if (pin) pinSelf('0')
   const results = {}
@@ -155,7 +163,7 @@ export async function runHttpBench(fixtures, jwks) {
           const selected = variants.filter(
             (variant) =>
               (!settings.variants || settings.variants.includes(variant)) &&
-              !(variant === 'noop' && mode === 'cold'),
+              !(WARM_ONLY.has(variant) && mode === 'cold'),
           )
           for (const variant of rotate(selected, round)) {
             const entry = (results[framework][mode][variant] ??= {

@@ -161,7 +161,7 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
     // prototype per request): `method` and `url` are read only when they matter.
     const headers = facts.headers
     if (allowPreflight && isPreflight(headers, facts)) return null
-    if (getToken) return Promise.resolve(getToken(request)).then(withToken)
+    if (getToken) return callGetToken(getToken, request).then(withToken)
     // Absent sources are passed as `undefined`, which extractToken ignores: one object, no spreads.
     const token = extractToken(headers, {
       rawHeaders: facts.rawHeaders,
@@ -185,4 +185,22 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
 /** A CORS preflight: `OPTIONS` with `Access-Control-Request-Method` (the header is checked first). */
 function isPreflight(headers: HeadersLike, facts: RequestFacts): boolean {
   return readHeader(headers, 'access-control-request-method') !== undefined && facts.method === 'OPTIONS'
+}
+
+/**
+ * Calls the user's `getToken`. Any failure refuses the request: a rejection with `undefined`, `null` or
+ * `'route'` would otherwise read as "carry on" to Express's `next()` and run the handler without a token,
+ * and leave a Koa request unanswered. Such values become an `Error` (a 500), keeping the value as `cause`.
+ */
+function callGetToken<Request>(
+  getToken: NonNullable<RequestAuthOptions<Request>['getToken']>,
+  request: Request,
+): Promise<string | null | undefined> {
+  const asError = (failure: unknown) =>
+    failure instanceof Error ? failure : new Error('tokenguard: getToken failed', { cause: failure })
+  try {
+    return Promise.resolve(getToken(request)).catch((failure: unknown) => Promise.reject(asError(failure)))
+  } catch (failure) {
+    return Promise.reject(asError(failure))
+  }
 }

@@ -1,4 +1,4 @@
-import { AuthError, type ReasonDetails } from './errors.js'
+import { AuthError, ConfigError, type ReasonDetails } from './errors.js'
 import { safeValue, show } from './reason.js'
 
 /** `typ` values that mark an access token or a generic JWT (RFC 9068 §2.1, RFC 7519 §5.1). */
@@ -79,7 +79,7 @@ export interface TokenTimes {
 export function checkTimes(times: TokenTimes, nowMs: number, policy: ClaimPolicy): void {
   // Every comparison with NaN is false: a clock hook returning garbage must refuse, never pass.
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
-    throw new TypeError('now() must return the time in milliseconds')
+    throw new ConfigError('now', 'must return the time in milliseconds since the epoch, as a finite number')
   const { clockTolerance, maxTokenAge } = policy
   const now = Math.floor(nowMs / 1000)
   const clock = { now, clockTolerance }

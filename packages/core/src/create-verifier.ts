@@ -1,3 +1,4 @@
+import { refuseUnverifiedBinding } from './binding.js'
 import {
   checkClaims,
   checkTimes,
@@ -5,21 +6,28 @@ import {
   RFC9068_REQUIRED_CLAIMS,
   type ClaimPolicy,
 } from './claims.js'
-import { refuseUnverifiedBinding } from './binding.js'
 import { deepFreeze } from './deep-freeze.js'
-import { errors, type JWSHeaderParameters } from 'jose'
 import { errorText, verifyChannel, type VerifyMessage } from './diagnostics.js'
-import { AuthError, explain, NotReadyError, type NotReadyFailure, type ReasonDetails } from './errors.js'
-import type { KeySource, VerificationKey } from './keys/key-source.js'
-import { safeText, safeValue, show } from './reason.js'
-import { tokenId } from './token-id.js'
+import { AuthError, explain, type ReasonDetails } from './errors.js'
+import { verifySignature } from './keys/verify-signature.js'
 import { toAuthError } from './map-error.js'
 import type { VerifierOptions } from './options.js'
+import { loadKeys } from './ready.js'
+import { safeText, safeValue, show } from './reason.js'
+import {
+  algorithmNotAllowed,
+  headerDetails,
+  lookUpKey,
+  signatureInvalid,
+  untrustedIssuer,
+} from './refusals.js'
 import { resolveOptions, type ResolvedOptions, type TrustedIssuer } from './resolve-options.js'
-import { verifySignature } from './keys/verify-signature.js'
+import { createRevocationCheck } from './revocation/check-revocation.js'
 import { TokenCache, type CachedVerification, type TokenCacheStats } from './token-cache.js'
+import { tokenId } from './token-id.js'
 import { parseCompactToken } from './token-syntax.js'
 import type { TokenHeader, TokenPayload, VerifiedToken } from './types.js'
+import { traceVerification } from './verify-tracing.js'
 
 /** Verifies bearer JWTs. Create one per API at start-up and share it: it owns the key and token caches. */
 export interface Verifier {
@@ -30,7 +38,8 @@ export interface Verifier {
   verify(token: string): Promise<VerifiedToken>
   /**
    * The same verification, but the result itself, not a promise, when it is available at once: a token
-   * served from the verified-token cache (with fresh keys and no `isRevoked` hook). Otherwise a promise.
+   * served from the verified-token cache (with fresh keys, no `isRevoked` hook, and a `revocation` store that
+   * answers synchronously, as the memory store does). Otherwise a promise.
    * Adapters use it to spare every cached request an asynchronous hop. May throw `AuthError` synchronously.
    */
   verifyNow(token: string): VerifiedToken | Promise<VerifiedToken>
@@ -71,103 +80,6 @@ function selectIssuer(config: ResolvedOptions, iss: unknown): TrustedIssuer {
   return trusted
 }
 
-function untrustedIssuer(config: ResolvedOptions, iss: unknown): AuthError {
-  const expected = [...config.issuers.keys()].filter((name): name is string => name !== null)
-  const hint = typeof iss === 'string' ? issuerHint(iss, expected) : ''
-  return new AuthError('claim_invalid', {
-    claim: 'iss',
-    reason: {
-      check: 'iss',
-      message: `iss ${iss === undefined ? '(none)' : show(iss)} is not a trusted issuer (trusted: ${JSON.stringify(expected)})${hint}`,
-      expected,
-      actual: iss === undefined ? null : safeValue(iss),
-    },
-  })
-}
-
-/** The usual near misses between a configured issuer and a token's `iss`, spelt out for the operator. */
-function issuerHint(iss: string, trusted: readonly string[]): string {
-  const bare = (name: string) => name.replace(/\/+$/, '')
-  if (trusted.some((name) => bare(name) === bare(iss)))
-    return '; it differs from a trusted issuer only by a trailing slash'
-  const host = (name: string) => {
-    try {
-      const url = new URL(name)
-      url.hostname = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) ? 'loopback' : url.hostname
-      return url.href
-    } catch {
-      return name
-    }
-  }
-  if (trusted.some((name) => host(name) === host(iss)))
-    return '; it differs from a trusted issuer only by its loopback host name (localhost, 127.0.0.1, ::1)'
-  if (trusted.some((name) => name.toLowerCase() === iss.toLowerCase()))
-    return '; it differs from a trusted issuer only by letter case'
-  return ''
-}
-
-/** The token header's `kid` and `alg` for a reason, bounded and escaped. */
-function headerDetails(header: Record<string, unknown>): ReasonDetails {
-  return {
-    ...(typeof header.kid === 'string' ? { kid: safeText(header.kid) } : {}),
-    ...(typeof header.alg === 'string' ? { alg: safeText(header.alg) } : {}),
-  }
-}
-
-function algorithmNotAllowed(alg: string, trusted: TrustedIssuer): AuthError {
-  return new AuthError('algorithm_not_allowed', {
-    reason: {
-      message: `alg ${show(alg)} is not one of the accepted algorithms ${JSON.stringify(trusted.algorithms)}`,
-      expected: trusted.algorithms,
-      actual: safeText(alg),
-    },
-  })
-}
-
-function keySourceOf(trusted: TrustedIssuer): ReasonDetails {
-  return trusted.keys.description === undefined ? {} : { keySource: trusted.keys.description }
-}
-
-/** The key for a token's `alg` and `kid` from the issuer's key source; a refusal says where it looked. */
-async function lookUpKey(
-  trusted: TrustedIssuer,
-  header: Record<string, unknown>,
-  segments: readonly [string, string, string],
-): Promise<VerificationKey> {
-  try {
-    return await trusted.keys.getKey(header as JWSHeaderParameters, {
-      protected: segments[0],
-      payload: segments[1],
-      signature: segments[2],
-    })
-  } catch (error) {
-    const failure = toAuthError(error)
-    const where = trusted.keys.description ?? 'the configured keys'
-    const kid = header.kid === undefined ? 'no kid' : `kid ${show(header.kid)}`
-    if (failure.code === 'key_not_found') {
-      const many = error instanceof errors.JWKSMultipleMatchingKeys
-      throw explain(failure, {
-        message: many
-          ? `several keys in ${where} match ${kid} and alg ${show(header.alg)}: the token must name one with kid`
-          : `no key in ${where} matches ${kid} and alg ${show(header.alg)}`,
-        actual: header.kid === undefined ? null : safeValue(header.kid),
-        ...keySourceOf(trusted),
-      })
-    }
-    throw explain(failure, keySourceOf(trusted))
-  }
-}
-
-function signatureInvalid(header: Record<string, unknown>, trusted: TrustedIssuer): AuthError {
-  const kid = header.kid === undefined ? 'without kid' : `of kid ${show(header.kid)}`
-  return new AuthError('signature_invalid', {
-    reason: {
-      message: `the signature does not verify with the key ${kid} (alg ${show(header.alg)}) from ${trusted.keys.description ?? 'the configured keys'}`,
-      ...keySourceOf(trusted),
-    },
-  })
-}
-
 /**
  * Creates a verifier. Options are checked now: a bad option throws a `ConfigError` naming it. Nothing is
  * fetched until the first verification.
@@ -182,6 +94,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const config = resolveOptions(options)
   const cache =
     config.cache === false ? undefined : new TokenCache(config.cache.maxEntries, config.cache.maxBytes)
+  const revocation = config.revocation && createRevocationCheck(config.revocation)
   const policy: ClaimPolicy = {
     audience: config.audience ?? undefined,
     clockTolerance: config.clockTolerance,
@@ -258,18 +171,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!valid) throw signatureInvalid(header, trusted)
     const times = checkClaims(payload, trusted.issuer, nowMs, policy)
     refuseUnverifiedBinding(payload)
+    revocation?.checkLifetime(times)
     if (config.validate) await runValidate(config.validate, payload as TokenPayload, header as TokenHeader)
-    const result: VerifiedToken = deepFreeze({
-      payload: payload as TokenPayload,
-      header: header as TokenHeader,
-      token,
-    })
+    const result: VerifiedToken = { payload: payload as TokenPayload, header: header as TokenHeader, token }
+    // The walk that freezes the result also weighs it: the cache's charge costs no second pass.
+    const resultBytes = deepFreeze(result)
     if (cache) {
       const { exp } = times
       cache.set(
         token,
         { result, issuer: trusted, generation, ...times },
         exp === undefined ? undefined : exp * 1000 - nowMs + config.clockTolerance * 1000,
+        resultBytes,
       )
     }
     return result
@@ -294,7 +207,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return explain(failure, details).withRealm(config.realm)
   }
 
-  /** Serves a cache hit: its times re-checked against the clock now (`isRevoked` runs in `verifyLater`). */
+  /** Serves a cache hit: its times re-checked against the clock now (revocation is checked by the caller). */
   function serveCached(token: string, cached: CachedVerification, nowMs: number): VerifiedToken {
     try {
       checkTimes(cached, nowMs, policy)
@@ -322,7 +235,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
         } else cache?.invalidate(token)
       }
       result ??= await verifyFully(token)
-      // Revocation is never cached: it runs on every request, hit or miss.
+      // Revocation is never cached: it runs on every request, hit or miss. The store first, then the hook.
+      if (revocation) await revocation.check(result.payload)
       if (config.isRevoked) await checkRevocation(config.isRevoked, result)
       return result
     } catch (error) {
@@ -352,7 +266,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (refreshing !== undefined || config.isRevoked) return verifyLater(token, cached, refreshing, trace)
       const result = serveCached(token, cached, nowMs)
       if (trace) trace.cached = true
-      return result
+      // A store that answers at once keeps the hit synchronous; only a promise is waited for.
+      const pending = revocation?.check(result.payload)
+      if (pending === undefined) return result
+      return pending.then(
+        () => result,
+        (error: unknown) => {
+          throw fail(error, token)
+        },
+      )
     } catch (error) {
       // Oversized tokens are not hashed: their id would only cost CPU for an attacker's garbage.
       throw fail(
@@ -362,47 +284,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  /** Publishes one verification on `tokenguard:verify`; only called when someone subscribes. */
-  function traceVerify(token: string): VerifiedToken | Promise<VerifiedToken> {
-    const trace: VerifyMessage = { tokenId: typeof token === 'string' ? tokenId(token) : '', cached: false }
-    const { start, end, asyncStart, asyncEnd, error } = verifyChannel
-    const failed = (failure: unknown) => {
-      describeFailure(trace, failure)
-      error.publish(trace)
-    }
-    return start.runStores(trace, () => {
-      try {
-        const outcome = verifyNow(token, trace)
-        if (!(outcome instanceof Promise)) {
-          describeSuccess(trace, outcome)
-          return outcome
-        }
-        return outcome.then(
-          (result) => {
-            describeSuccess(trace, result)
-            asyncStart.publish(trace)
-            asyncEnd.publish(trace)
-            return result
-          },
-          (failure: unknown) => {
-            failed(failure)
-            asyncStart.publish(trace)
-            asyncEnd.publish(trace)
-            throw failure
-          },
-        )
-      } catch (failure) {
-        failed(failure)
-        throw failure
-      } finally {
-        end.publish(trace)
-      }
-    })
-  }
-
   /** The public entry: traced only while `tokenguard:verify` has a subscriber, else no cost at all. */
   function verifyNowTraced(token: string): VerifiedToken | Promise<VerifiedToken> {
-    return verifyChannel.hasSubscribers ? traceVerify(token) : verifyNow(token)
+    return verifyChannel.hasSubscribers ? traceVerification(token, verifyNow) : verifyNow(token)
   }
 
   return {
@@ -413,42 +297,4 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cacheStats: () => cache?.stats() ?? NO_CACHE_STATS,
     realm: config.realm,
   }
-}
-
-function describeSuccess(trace: VerifyMessage, { header, payload }: VerifiedToken): void {
-  trace.issuer = typeof payload.iss === 'string' ? safeText(payload.iss) : null
-  Object.assign(trace, headerDetails(header))
-}
-
-function describeFailure(trace: VerifyMessage, failure: unknown): void {
-  if (!(failure instanceof AuthError)) return
-  const { reason } = failure
-  trace.error = failure
-  trace.code = failure.code
-  trace.reason = reason
-  if (reason.issuer !== undefined) trace.issuer = reason.issuer
-  if (reason.kid !== undefined) trace.kid = reason.kid
-  if (reason.alg !== undefined) trace.alg = reason.alg
-}
-
-/**
- * `verifier.ready()`: discovery and the first JWK Set fetch of every issuer, now. Several issuers sharing
- * one key source load it once. Rejects with a `NotReadyError` naming each issuer that failed and why.
- */
-async function loadKeys(config: ResolvedOptions): Promise<void> {
-  const sources = new Map<KeySource, TrustedIssuer>()
-  for (const trusted of config.issuers.values())
-    if (!sources.has(trusted.keys)) sources.set(trusted.keys, trusted)
-  const outcomes = await Promise.allSettled([...sources.keys()].map(async (keys) => keys.ready?.()))
-  const failures: NotReadyFailure[] = []
-  outcomes.forEach((outcome, index) => {
-    if (outcome.status === 'fulfilled') return
-    const trusted = [...sources.values()][index] as TrustedIssuer
-    failures.push({
-      issuer: trusted.issuer,
-      keySource: trusted.keys.description ?? 'the configured keys',
-      cause: outcome.reason,
-    })
-  })
-  if (failures.length > 0) throw new NotReadyError(failures, errorText)
 }

@@ -1,6 +1,6 @@
 import { channel, tracingChannel } from 'node:diagnostics_channel'
 import type { AuthError } from './errors.js'
-import type { AuthErrorReason } from './reason.js'
+import { safeText, type AuthErrorReason } from './reason.js'
 
 /**
  * Events on `node:diagnostics_channel`, named after the package as undici, fastify and pino name theirs.
@@ -105,9 +105,16 @@ export const cacheEvictChannel = channel('tokenguard:cache:evict')
 /** The message of an error for an event: its message and its causes' messages, never a stack. */
 export function errorText(error: unknown): string {
   const parts: string[] = []
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    parts.push(e instanceof Error ? e.message : String(e))
-    e = e instanceof Error ? e.cause : undefined
+  let current = error
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    try {
+      parts.push(safeText(current instanceof Error ? String(current.message) : String(current)))
+      current = current instanceof Error ? current.cause : undefined
+    } catch {
+      // A getter that throws, or an object whose toString does: the explanation must never fail.
+      parts.push('(an error that cannot be described)')
+      current = undefined
+    }
   }
   return parts.join(': ')
 }

@@ -201,8 +201,8 @@ export class AuthError extends Error {
   readonly expose: boolean
   /** The RFC 6750 `error` attribute, when the challenge carries one. */
   readonly error: BearerErrorAttribute | undefined
-  /** For `claim_invalid`: the claim or header parameter that failed (server-side diagnostics). */
-  readonly claim: string | undefined
+  /** For `claim_invalid`: the claim or header parameter that failed (server-side diagnostics, not enumerable). */
+  declare readonly claim: string | undefined
   /** For `insufficient_scope`: the scopes the resource needs. */
   readonly scope: readonly string[] | undefined
   /**
@@ -243,7 +243,8 @@ export class AuthError extends Error {
     this.statusCode = info.status
     this.expose = info.status < 500
     this.error = info.error
-    this.claim = options.claim
+    // Server-side only, like `reason`: not enumerable, so a handler that sends the error object omits it.
+    Object.defineProperty(this, 'claim', { value: options.claim, enumerable: false })
     this.scope = options.scope
     defineReason(this, reasonOf(code, options))
     this.headers =

@@ -154,6 +154,9 @@ export function requireRoles(...args: [...roles: string[], options: RoleGuardOpt
   // A misspelt option (`claim:`) would otherwise fall back to the default claims without a word.
   const unknown = Object.keys(options).find((name) => name !== 'claims' && name !== 'match')
   if (unknown !== undefined) throw new ConfigError(`requireRoles.${unknown}`, 'is not a known option')
+  // `claims: process.env.ROLE_CLAIM` with the variable unset must not fall back to the default claims.
+  if (Object.hasOwn(options, 'claims') && options.claims === undefined)
+    throw new ConfigError('requireRoles.claims', 'is undefined: leave it out for the default claims')
   const roles = requireNames(hasOptions ? args.slice(0, -1) : args, 'requireRoles')
   const claims = resolveRoleClaims(options.claims)
   const match = options.match ?? 'all'

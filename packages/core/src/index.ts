@@ -18,6 +18,16 @@ export type {
 } from './errors.js'
 export type { AuthErrorReason, ReasonCheck, ReasonValue } from './reason.js'
 export { tokenId } from './token-id.js'
+export { createMemoryRevocationStore } from './revocation/memory-store.js'
+export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './revocation/memory-store.js'
+export { RevocationStoreFullError } from './revocation/revocation-store.js'
+export type {
+  RevocationClaims,
+  RevocationEntry,
+  RevocationStore,
+  SubjectRevocation,
+  TokenRevocation,
+} from './revocation/revocation-store.js'
 export type {
   CacheEvictMessage,
   CooldownMessage,

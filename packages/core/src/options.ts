@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
+import type { RevocationStore } from './revocation/revocation-store.js'
 import type { TokenHeader, TokenPayload } from './types.js'
 
 /** A static verification key: a public JWK, a JWK Set, a PEM (SPKI or X.509 certificate) or a `KeyObject`. */
@@ -80,7 +81,10 @@ export interface JwksOptions {
 export interface TokenCacheOptions {
   /** Most tokens kept. Default: 10 000. */
   maxEntries?: number
-  /** Most memory used, counting token and claims text, in bytes. Default: 32 MiB. */
+  /**
+   * Most heap the cache may hold, in bytes: each entry is charged what it really retains (token, every
+   * claim value, objects and arrays, bookkeeping), so claim-heavy tokens count for more. Default: 32 MiB.
+   */
   maxBytes?: number
 }
 
@@ -143,9 +147,31 @@ export interface VerifierOptions {
   validate?: (payload: TokenPayload, header: TokenHeader) => boolean | Promise<boolean>
   /**
    * Revocation check. Return `true` to reject the token (`token_revoked`). Runs on every verification,
-   * also when the token is served from the cache.
+   * also when the token is served from the cache. With `revocation` also set, both run (the store first).
    */
   isRevoked?: (payload: TokenPayload, header: TokenHeader) => boolean | Promise<boolean>
+  /**
+   * A revocation store, asked on every request (cache hits included) once the signature and claims
+   * passed: `createMemoryRevocationStore()`, or a store shared by a fleet. A revoked token gets
+   * `token_revoked` (401 `invalid_token`); a store that throws, rejects or answers anything but a
+   * boolean gets `revocation_unavailable` (503), never a pass. A store that answers synchronously keeps
+   * cached tokens on the synchronous fast path. Default: none.
+   *
+   * While it is set, a token must carry `exp` and `iat`, and `exp − iat` must not exceed the store's
+   * `maxTokenLifetime`; other tokens are refused with `claim_invalid`. Entries expire, and this is what
+   * guarantees that no revoked token outlives its entry.
+   *
+   * Security: a memory store revokes only in its own process. Behind a load balancer, revoke in every
+   * process or use a shared store; otherwise a revoked token still works on the other instances.
+   *
+   * @example
+   * ```ts
+   * const revocation = createMemoryRevocationStore()
+   * const verifier = createVerifier({ issuer, audience, revocation })
+   * await revocation.revoke({ jti, exp, iss }) // the jti, exp and iss of the token to revoke
+   * ```
+   */
+  revocation?: RevocationStore
   /** Remote JWK Set fetching and caching. */
   jwks?: JwksOptions
   /** Verified-token cache. Default: on, 10 000 entries, 32 MiB. `false` turns it off. */

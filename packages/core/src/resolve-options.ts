@@ -8,6 +8,8 @@ import { algorithmsForSecret, createSecretKeySource, toSecretKey } from './keys/
 import { createStaticKeySet } from './keys/static-key-set.js'
 import type { Algorithm, IssuerConfig, JwksOptions, VerifierOptions } from './options.js'
 import { parseKeyUrl } from './url-policy.js'
+import { resolveRevocationStore } from './revocation/check-revocation.js'
+import type { RevocationStore } from './revocation/revocation-store.js'
 
 /** One trusted issuer, ready to verify with. */
 export interface TrustedIssuer {
@@ -27,6 +29,7 @@ export interface ResolvedOptions {
   accessTokenOnly: boolean
   validate: VerifierOptions['validate']
   isRevoked: VerifierOptions['isRevoked']
+  revocation: RevocationStore | undefined
   cache: { maxEntries: number; maxBytes: number } | false
   now: () => number
   maxTokenLength: number
@@ -46,6 +49,7 @@ const KNOWN_OPTIONS = new Set([
   'tokenType',
   'validate',
   'isRevoked',
+  'revocation',
   'jwks',
   'cache',
   'now',
@@ -290,6 +294,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     accessTokenOnly: options.tokenType === 'at+jwt',
     validate: optionalFunction(options.validate, 'validate'),
     isRevoked: optionalFunction(options.isRevoked, 'isRevoked'),
+    revocation: resolveRevocationStore(options.revocation),
     cache:
       cache === false
         ? false

@@ -24,17 +24,28 @@ export interface TokenCacheStats {
   hits: number
   misses: number
   size: number
-  /** Estimated bytes held. */
+  /** Estimated heap bytes the entries hold (the slots reserved up front are charged to maxBytes apart). */
   bytes: number
 }
 
-/** Least bytes charged for one entry, whatever its token. */
-const MIN_ENTRY_BYTES = 512
+/**
+ * Heap an entry holds besides its result (which `deepFreeze` measured, token text included): the entry
+ * record, the slot key (a slice of the token), the slice or concatenation the token string itself usually
+ * is, and lru-cache's Map entry. Measured, like the rest of the charge, by `bench/src/memory-bench.js`.
+ */
+const ENTRY_BYTES = 256
 
-/** Rough heap cost of an entry: the token string, its decoded claims and header, and bookkeeping. */
-function estimateBytes(token: string): number {
-  return token.length * 4 + MIN_ENTRY_BYTES
-}
+/**
+ * What lru-cache allocates per slot up front, whether used or not: five arrays of 8-byte slots (keys,
+ * values, sizes, TTLs, start times) and three of at most 4 bytes (links and the free list).
+ */
+const SLOT_BYTES = 52
+
+/**
+ * Least bytes charged for one entry, whatever its token. It also sets how many slots lru-cache reserves,
+ * so the slots a cache of large entries never uses cost at most SLOT_BYTES / MIN_ENTRY_BYTES of maxBytes.
+ */
+const MIN_ENTRY_BYTES = 1024
 
 /**
  * Characters of the token the LRU is keyed on: its tail, i.e. the end of the signature, which differs
@@ -52,13 +63,13 @@ export class TokenCache {
   private misses = 0
 
   constructor(maxEntries: number, maxBytes: number) {
+    // lru-cache preallocates its bookkeeping for `max` slots up front, so a huge `maxEntries` would cost
+    // heap beyond `maxBytes` before anything is cached. More than maxBytes / MIN_ENTRY_BYTES entries can
+    // never fit anyway, and what the slots cost comes off the bytes left for entries.
+    const slots = Math.min(maxEntries, Math.floor(maxBytes / MIN_ENTRY_BYTES))
     this.lru = new LRUCache<string, CachedVerification>({
-      // lru-cache preallocates its bookkeeping for `max` slots up front, so a huge `maxEntries` would cost
-      // heap beyond `maxBytes` before anything is cached. More than maxBytes / MIN_ENTRY_BYTES entries
-      // can never fit anyway.
-      max: Math.min(maxEntries, Math.floor(maxBytes / MIN_ENTRY_BYTES)),
-      maxSize: maxBytes,
-      sizeCalculation: (entry) => estimateBytes(entry.result.token),
+      max: slots,
+      maxSize: maxBytes - slots * SLOT_BYTES,
       dispose: (_entry, _slot, reason) => {
         if (!cacheEvictChannel.hasSubscribers) return
         const why = reason === 'delete' ? this.deleting : reason === 'expire' ? 'expire' : 'evict'
@@ -91,10 +102,19 @@ export class TokenCache {
     return entry
   }
 
-  /** Stores a verification for at most `lifetimeMs` (real time; the token's `exp` is re-checked anyway). */
-  set(token: string, entry: CachedVerification, lifetimeMs: number | undefined): void {
+  /**
+   * Stores a verification for at most `lifetimeMs` (real time; the token's `exp` is re-checked anyway).
+   * `resultBytes` is what `deepFreeze` returned for `entry.result`: the charge is computed once per miss,
+   * never on a hit.
+   */
+  set(token: string, entry: CachedVerification, lifetimeMs: number | undefined, resultBytes: number): void {
     if (lifetimeMs !== undefined && lifetimeMs <= 0) return
-    this.lru.set(slotOf(token), entry, lifetimeMs === undefined ? {} : { ttl: Math.ceil(lifetimeMs) })
+    const size = Math.max(MIN_ENTRY_BYTES, ENTRY_BYTES + resultBytes)
+    this.lru.set(
+      slotOf(token),
+      entry,
+      lifetimeMs === undefined ? { size } : { ttl: Math.ceil(lifetimeMs), size },
+    )
   }
 
   /**

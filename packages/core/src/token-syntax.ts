@@ -1,3 +1,4 @@
+import { errorText } from './diagnostics.js'
 import { AuthError } from './errors.js'
 
 /**
@@ -82,10 +83,13 @@ function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
     if (jsonDepth(text) > MAX_JSON_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_JSON_DEPTH}`)
     return JSON.parse(text)
   } catch (cause) {
+    // No `cause`: JSON.parse quotes the attacker's text in its message, and loggers print causes raw.
+    // The reason keeps what it said, bounded and escaped.
     throw new AuthError('token_malformed', {
-      cause,
       claim: part,
-      reason: { message: `the ${part} is not UTF-8 JSON nested at most ${MAX_JSON_DEPTH} levels` },
+      reason: {
+        message: `the ${part} is not UTF-8 JSON nested at most ${MAX_JSON_DEPTH} levels (${errorText(cause)})`,
+      },
     })
   }
 }

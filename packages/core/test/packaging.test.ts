@@ -72,7 +72,8 @@ describe('built @tokenguard/core', () => {
     }
     expect(manifest.type).toBe('module')
     expect(Object.keys(manifest.exports['.'] as object)[0]).toBe('types')
-    expect(manifest.files).toEqual(['dist'])
+    // Build info stays in dist (so deleting dist rebuilds) but is not published; see scripts/check-packages.js.
+    expect(manifest.files).toEqual(['dist', '!dist/.tsbuildinfo'])
     expect(manifest.engines.node).toBe('>=20.19')
     expect(manifest.sideEffects).toBe(false)
   })

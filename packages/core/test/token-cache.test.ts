@@ -35,6 +35,29 @@ function withOtherTrailingBits(segment: string): string {
   return segment.slice(0, -1) + alphabet[last ^ 1]
 }
 
+/** Claims with `count` each of: a short string, a small array holding an array and an object, a float. */
+function claimHeavy(count: number): Record<string, unknown> {
+  return claims({
+    groups: Array.from({ length: count }, (_, i) => `g-${i}`),
+    grants: Array.from({ length: count }, (_, i) => [i, i % 2 === 0 ? ['read'] : [], {}]),
+    weights: Array.from({ length: count }, (_, i) => i + 0.5),
+  })
+}
+
+/** Claims exactly as long in JSON as `like`, made of few values: one string makes up the length. */
+function plainLike(like: Record<string, unknown>): Record<string, unknown> {
+  const padding = JSON.stringify(like).length - JSON.stringify(claims({ sub: like.sub, note: '' })).length
+  return claims({ sub: like.sub, note: 'x'.repeat(padding) })
+}
+
+/** What caching `token` alone charges against `cache.maxBytes`. */
+async function chargeOf(token: string): Promise<number> {
+  const { verifier } = setup()
+  await verifier.verify(token)
+  expect(verifier.cacheStats().size).toBe(1)
+  return verifier.cacheStats().bytes
+}
+
 describe('verified-token cache', () => {
   it('counts a miss, then hits, and serves the same frozen result', async () => {
     const { verifier } = setup()
@@ -262,6 +285,77 @@ describe('verified-token cache', () => {
     expect(size).toBeLessThan(tokens.length)
     // Each entry is charged at least the characters it keeps alive.
     expect(bytes).toBeGreaterThanOrEqual(size * tokens[0]!.length)
+  })
+
+  it('charges an entry for the values its claims hold, not for its token length', async () => {
+    const heavy = await sign(key, claimHeavy(150))
+    const plain = await sign(key, plainLike(claimHeavy(150)))
+    expect(plain.length).toBe(heavy.length)
+    const heavyBytes = await chargeOf(heavy)
+    const plainBytes = await chargeOf(plain)
+    // Both keep the token text, and its decoded claims besides.
+    expect(plainBytes).toBeGreaterThan(plain.length * 1.5)
+    // 150 × (a short string, a 3-element array holding an array and an object, a boxed number) weigh
+    // several times one long string.
+    expect(heavyBytes).toBeGreaterThan(plainBytes * 3)
+  })
+
+  it('charges more for more claim values and for longer ones, once per miss', async () => {
+    const charges = []
+    for (const count of [10, 20, 40, 80]) charges.push(await chargeOf(await sign(key, claimHeavy(count))))
+    for (let i = 1; i < charges.length; i++) {
+      // Each doubling adds at least as many values again, each at least a slot and a boxed number.
+      expect(charges[i]! - charges[i - 1]!).toBeGreaterThan(10 * 2 ** (i - 1) * 3 * 16)
+    }
+
+    const { verifier } = setup()
+    const short = await sign(key, claims({ note: 'x'.repeat(600) }))
+    const long = await sign(key, claims({ note: 'x'.repeat(1800) }))
+    await verifier.verify(short)
+    const shortBytes = verifier.cacheStats().bytes
+    for (let i = 0; i < 3; i++) await verifier.verify(short)
+    expect(verifier.cacheStats()).toMatchObject({ hits: 3, bytes: shortBytes })
+    await verifier.verify(long)
+    // 1 200 more characters, held twice: decoded in the claims, base64url-encoded in the token.
+    expect(verifier.cacheStats().bytes - shortBytes).toBeGreaterThanOrEqual(1200 + long.length - short.length)
+  })
+
+  it('charges the member names of an object with hundreds of members, which are likely ids', async () => {
+    const keyedClaims = claims({
+      access: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`resource-${1000 + i}`, 1])),
+    })
+    const keyed = await sign(key, keyedClaims)
+    const plain = await sign(key, plainLike(keyedClaims))
+    expect(keyed.length).toBe(plain.length)
+    // Per member: its 13-character name (a string header and 16 characters) and at least one hash-table
+    // entry of three slots.
+    expect(await chargeOf(keyed)).toBeGreaterThan((await chargeOf(plain)) + 200 * (16 + 16 + 24))
+  })
+
+  it('evicts by the charge: maxBytes holds fewer claim-heavy entries than plain ones as long', async () => {
+    const maxBytes = 256 * 1024
+    const heavy = setup({ cache: { maxBytes } })
+    const plain = setup({ cache: { maxBytes } })
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, async (_, n) => {
+        const heavyClaims = { ...claimHeavy(150), sub: `user-${n + 10}` }
+        return [await sign(key, heavyClaims), await sign(key, plainLike(heavyClaims))] as const
+      }),
+    )
+    for (const [heavyToken, plainToken] of tokens) {
+      expect(heavyToken.length).toBe(plainToken.length)
+      await heavy.verifier.verify(heavyToken)
+      await plain.verifier.verify(plainToken)
+      expect(heavy.verifier.cacheStats().bytes).toBeLessThanOrEqual(maxBytes)
+    }
+    expect(plain.verifier.cacheStats().size).toBe(tokens.length)
+    const { size } = heavy.verifier.cacheStats()
+    expect(size).toBeGreaterThan(0)
+    expect(size).toBeLessThan(tokens.length / 2)
+    // Least recently used first: the newest entries stayed, the oldest went.
+    await heavy.verifier.verify(tokens.at(-1)![0])
+    await heavy.verifier.verify(tokens[0]![0])
+    expect(heavy.verifier.cacheStats()).toMatchObject({ hits: 1, misses: tokens.length + 1 })
   })
 
   it('sizes its bookkeeping by maxBytes when maxEntries is far larger', async () => {

@@ -10,7 +10,8 @@ export type GuardHandler = RequestHandler & { readonly requirement: GuardRequire
 export function toHandler(guard: Guard): GuardHandler {
   const handler: RequestHandler = (req, _res, next) => {
     try {
-      guard(req.auth, realmOf(req))
+      // Own property only: an `auth` inherited through a polluted `Object.prototype` is no token.
+      guard(Object.hasOwn(req, 'auth') ? req.auth : undefined, realmOf(req))
     } catch (error) {
       return next(error)
     }

@@ -26,6 +26,16 @@ declare module 'fastify' {
  */
 export type JwtAuthOptions = AuthenticatorOptions<FastifyRequest>
 
+/**
+ * A route's own `config.auth`, never one inherited from `Object.prototype`: a prototype-pollution bug
+ * elsewhere in the app (`Object.prototype.auth = false`) must not make every route public.
+ */
+function authConfigOf(config: unknown): unknown {
+  return typeof config === 'object' && config !== null && Object.hasOwn(config, 'auth')
+    ? (config as { auth?: unknown }).auth
+    : undefined
+}
+
 const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
   const authenticator = createAuthenticator<FastifyRequest>(options)
 
@@ -45,10 +55,10 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
   fastify.decorateRequest('auth', null)
   fastify.decorate('authenticate', authenticate)
   // Checked when each route is added, so a bad `config.auth` fails at start-up.
-  fastify.addHook('onRoute', (route) => void routeGuards(route.config?.auth, route))
+  fastify.addHook('onRoute', (route) => void routeGuards(authConfigOf(route.config), route))
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions
-    const config = route.config?.auth
+    const config = authConfigOf(route.config)
     if (config === false) return
     // Before authentication: a misconfigured route answers the same 500 to everyone, token or not.
     const guards = config === undefined ? NO_GUARDS : requestGuards(route)
@@ -64,7 +74,7 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
   const reported = new WeakSet<object>()
   function requestGuards(route: FastifyRequest['routeOptions']): GuardHook[] {
     try {
-      return routeGuards(route.config.auth, route)
+      return routeGuards(authConfigOf(route.config), route)
     } catch (error) {
       if (!reported.has(route.config)) {
         reported.add(route.config)

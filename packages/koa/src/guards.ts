@@ -9,7 +9,8 @@ export type GuardMiddleware = Middleware<AuthState> & { readonly requirement: Gu
 /** Wraps a core guard as Koa middleware: 401 without `ctx.state.auth`, 403 when the token falls short. */
 export function toMiddleware(guard: Guard): GuardMiddleware {
   const middleware: Middleware<AuthState> = (ctx, next) => {
-    guard(ctx.state.auth, realmOf(ctx))
+    // Own property only: an `auth` inherited through a polluted `Object.prototype` is no token.
+    guard(Object.hasOwn(ctx.state, 'auth') ? ctx.state.auth : undefined, realmOf(ctx))
     return next()
   }
   return Object.assign(middleware, { requirement: guard.requirement })

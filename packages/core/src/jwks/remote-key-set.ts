@@ -174,7 +174,10 @@ export class RemoteKeySet implements KeySource {
 
   /** Runs discovery and fetches the set now (unless fresh keys are held); rejects with the fetch error. */
   async ready(): Promise<void> {
-    if (this.keySet !== undefined && this.settings.now() < this.expiresAt) return
+    const now = this.settings.now()
+    if (this.keySet !== undefined && now < this.expiresAt) return
+    // A readiness probe polled while the issuer is down must not fetch more often than verifications do.
+    if (!this.mayRetry(now)) throw this.lastError
     await this.reload('ready')
   }
 
