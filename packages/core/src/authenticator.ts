@@ -14,7 +14,7 @@ export interface RequestAuthOptions<Request> {
   /**
    * Finds the token yourself (the framework's request or context is passed). Replaces the default
    * extraction from the `Authorization` header; return `undefined`, `null` or `''` for "no token".
-   * Cannot be combined with `cookie` or `query`.
+   * Cannot be combined with `cookie`, `query` or `body`.
    */
   getToken?: (request: Request) => string | null | undefined | Promise<string | null | undefined>
   /**
@@ -27,6 +27,31 @@ export interface RequestAuthOptions<Request> {
    * Security: URLs end up in logs and browser history (RFC 6750 §5.3).
    */
   query?: string
+  /**
+   * Also accept the token from this field of an `application/x-www-form-urlencoded` request body
+   * (RFC 6750 §2.2 uses `access_token`). Default: off.
+   *
+   * Only a form body counts: a JSON or multipart body is ignored, and so is the body of a `GET` or `HEAD`
+   * request (RFC 6750 §2.2 forbids `GET`). A repeated or non-string field, or a token also sent in another
+   * place, is a 400 `invalid_request`; `maxTokenLength` bounds the token as for any other source.
+   *
+   * The body is read as your framework parsed it. Express and Koa: register a urlencoded body parser
+   * with a size limit **before** `jwtAuth` (`express.urlencoded({ limit: '16kb' })`, `@koa/bodyparser`);
+   * a form request that reaches `jwtAuth` unparsed fails with a 500 rather than a misleading 401.
+   * Fastify: register `@fastify/formbody` (bounded by `bodyLimit`); with `body` set the plugin
+   * authenticates in `preValidation`, after the body is parsed, instead of `onRequest`.
+   *
+   * Security: unauthenticated clients now get their body parsed before they are refused, so keep the
+   * parser's size limit small; and browsers send form posts cross-site, so protect such routes against
+   * CSRF if the token may come from a page. Cannot be combined with `getToken`.
+   *
+   * @example
+   * ```ts
+   * app.use(express.urlencoded({ extended: false, limit: '16kb' }))
+   * app.use(jwtAuth({ issuer, audience, body: 'access_token' }))
+   * ```
+   */
+  body?: string
   /**
    * `true`: let requests that look like a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`)
    * through **without a token**. Default: `false`: a preflight is authenticated like any other request.
@@ -69,6 +94,11 @@ export interface RequestFacts {
   rawHeaders?: readonly string[]
   /** Path and query, needed for the `query` option. */
   url?: string
+  /**
+   * The body as the framework's parser left it (an object of form fields), needed for the `body` option;
+   * read only when that option is set and the request is a form post.
+   */
+  body?: unknown
 }
 
 /** The framework-independent part of every adapter's middleware. */
@@ -88,9 +118,19 @@ export interface Authenticator<Request> {
   readonly verifier: Verifier
   /** The verifier's `realm`, for guards that run later on the same request. */
   readonly realm: string | undefined
+  /** `true` when the `body` option is set: the adapter must authenticate after the body is parsed. */
+  readonly readsBody: boolean
 }
 
-const REQUEST_OPTIONS = ['credentialsRequired', 'getToken', 'cookie', 'query', 'allowPreflight', 'verifier']
+const REQUEST_OPTIONS = [
+  'credentialsRequired',
+  'getToken',
+  'cookie',
+  'query',
+  'body',
+  'allowPreflight',
+  'verifier',
+]
 
 function splitOptions(options: Record<string, unknown>) {
   const own: Record<string, unknown> = {}
@@ -136,8 +176,11 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
   check(own.getToken, 'getToken', 'function')
   check(own.cookie, 'cookie', 'string')
   check(own.query, 'query', 'string')
-  if (own.getToken !== undefined && (own.cookie !== undefined || own.query !== undefined))
-    throw new ConfigError(own.cookie === undefined ? 'query' : 'cookie', 'cannot be combined with "getToken"')
+  check(own.body, 'body', 'string')
+  if (own.getToken !== undefined) {
+    const source = ['cookie', 'query', 'body'].find((name) => own[name] !== undefined)
+    if (source !== undefined) throw new ConfigError(source, 'cannot be combined with "getToken"')
+  }
   const verifier = resolveVerifier(own, rest)
   const realm = verifier.realm
   const credentialsRequired = own.credentialsRequired !== false
@@ -147,6 +190,7 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
   const getToken = own.getToken as RequestAuthOptions<Request>['getToken']
   const cookie = own.cookie as string | undefined
   const query = own.query as string | undefined
+  const body = own.body as string | undefined
 
   function withToken(token: string | null | undefined): VerifiedToken | null | Promise<VerifiedToken> {
     if (token === undefined || token === null || token === '') {
@@ -168,6 +212,9 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
       cookie,
       query,
       url: query === undefined ? undefined : facts.url,
+      body,
+      method: body === undefined ? undefined : facts.method,
+      parsedBody: body === undefined ? undefined : facts.body,
       realm,
     })
     return withToken(token)
@@ -179,6 +226,7 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
     authenticateNow,
     verifier,
     realm,
+    readsBody: body !== undefined,
   }
 }
 

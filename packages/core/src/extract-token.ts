@@ -20,6 +20,16 @@ export interface ExtractTokenOptions {
   query?: string
   /** The request URL (path and query), needed for `query`. */
   url?: string
+  /**
+   * Also accept the token from this field of an `application/x-www-form-urlencoded` body (RFC 6750 §2.2
+   * uses `access_token`). Default: off. Never read on `GET` or `HEAD`, nor from a body of another type.
+   * Security: the body must have been parsed, with a size limit, by a body parser that ran before.
+   */
+  body?: string
+  /** The request method, needed for `body`. */
+  method?: string
+  /** The parsed form body (field name → value, as `URLSearchParams`-like parsers give it), needed for `body`. */
+  parsedBody?: unknown
   /** `realm` of the challenge in errors. */
   realm?: string
 }
@@ -94,6 +104,47 @@ function fromQuery(url: string | undefined, name: string, realm: string | undefi
   return values[0] || undefined
 }
 
+/** RFC 6750 §2.2: the body may hold a token only in a request whose body has defined semantics. */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD'])
+const FORM_MEDIA_TYPE = /^application\/x-www-form-urlencoded[ \t]*(?:;|$)/i
+
+/** The request's own error: the body option is on, but no parser ran, so a token there would go unseen. */
+export class UnparsedBodyError extends Error {
+  constructor() {
+    super(
+      'tokenguard: the "body" option is set but this form request has no parsed body: register a ' +
+        'urlencoded body parser (with a size limit) before jwtAuth',
+    )
+    this.name = new.target.name
+  }
+}
+
+function fromBody(
+  headers: HeadersLike,
+  options: ExtractTokenOptions,
+  name: string,
+  realm: string | undefined,
+): string | undefined {
+  if (options.method === undefined || BODYLESS_METHODS.has(options.method.toUpperCase())) return undefined
+  const contentType = single(readHeader(headers, 'content-type'), realm, 'Content-Type')
+  if (contentType === undefined || !FORM_MEDIA_TYPE.test(contentType)) return undefined
+  const body = options.parsedBody
+  // Fail loudly: a 401 would hide that the token in the body was never looked at.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UnparsedBodyError()
+  // Own property only: `__proto__` or `toString` must never resolve to something inherited.
+  if (!Object.hasOwn(body, name)) return undefined
+  let value = (body as Record<string, unknown>)[name]
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw invalidRequest(realm, `the form field "${name}" is repeated`)
+    value = value[0]
+  }
+  if (value === undefined || value === '') return undefined
+  // `qs`-style parsers turn `access_token[a]=x` into an object: that is no token.
+  if (typeof value !== 'string')
+    throw invalidRequest(realm, `the form field "${name}" is not a single string`)
+  return value
+}
+
 /** RFC 6750 §3.1: a token sent in more than one place is an invalid request. */
 function onlyOne(found: string | undefined, other: string | undefined, realm: string | undefined) {
   if (other === undefined) return found
@@ -117,7 +168,9 @@ function countRawAuthorization(rawHeaders: readonly string[]): number {
  * (the caller answers 401 with a bare challenge).
  *
  * @throws AuthError `invalid_request` (400) for a malformed `Authorization` header, a repeated
- * `Authorization` header, or a token sent in more than one place (RFC 6750 §3.1).
+ * `Authorization` header, a repeated or non-string form field, or a token sent in more than one place
+ * (RFC 6750 §3.1).
+ * @throws UnparsedBodyError (a 500) when `body` is set and a form request carries no parsed body.
  * @example
  * ```ts
  * const token = extractToken(req.headers, { rawHeaders: req.rawHeaders })
@@ -134,5 +187,7 @@ export function extractToken(headers: HeadersLike, options: ExtractTokenOptions 
     token = onlyOne(token, fromCookieHeader, realm)
   }
   if (options.query !== undefined) token = onlyOne(token, fromQuery(options.url, options.query, realm), realm)
+  if (options.body !== undefined)
+    token = onlyOne(token, fromBody(headers, options, options.body, realm), realm)
   return token
 }

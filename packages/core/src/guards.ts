@@ -1,6 +1,13 @@
 import { ConfigError, AuthError, type ReasonDetails } from './errors.js'
 import { safeValue, type ReasonCheck } from './reason.js'
-import { DEFAULT_ROLE_CLAIMS, isClaimPath, rolesOf, scopesOf, type ClaimPath } from './claim-values.js'
+import {
+  DEFAULT_ROLE_CLAIMS,
+  isClaimPath,
+  readClaim,
+  rolesOf,
+  scopesOf,
+  type ClaimPath,
+} from './claim-values.js'
 import type { TokenPayload, VerifiedToken } from './types.js'
 
 /**
@@ -18,6 +25,10 @@ export type GuardRequirement =
   | { kind: 'scopes'; match: 'all' | 'any'; values: readonly string[] }
   | { kind: 'roles'; match: 'all' | 'any'; values: readonly string[]; claims: readonly ClaimPath[] }
   | { kind: 'claims' }
+  | { kind: 'claim'; match: 'equals' | 'includes'; claim: ClaimPath; values: readonly ClaimValue[] }
+
+/** A JSON primitive a claim is compared with, using `===`. */
+export type ClaimValue = string | number | boolean | null
 
 export interface RoleGuardOptions {
   /**
@@ -75,14 +86,33 @@ function guard(
   return Object.assign(fn, { requirement })
 }
 
+/** Claim guards report as `predicate` with `claim` set: a guard over claims, as `requireClaims` is. */
 function checkOf(requirement: GuardRequirement): ReasonCheck {
   return requirement.kind === 'scopes' ? 'scope' : requirement.kind === 'roles' ? 'role' : 'predicate'
+}
+
+function claimName(claim: ClaimPath): string {
+  return typeof claim === 'string' ? claim : claim.path.join('.')
 }
 
 /** What the route requires and what the token grants (bounded and escaped), for the operator. */
 function denial(requirement: GuardRequirement, payload: unknown): ReasonDetails {
   if (requirement.kind === 'claims')
     return { check: 'predicate', message: 'the requireClaims predicate did not return true' }
+  if (requirement.kind === 'claim') {
+    const { match, claim, values } = requirement
+    const actual = safeValue(readClaim(payload, claim))
+    const name = claimName(claim)
+    const needs =
+      match === 'equals' ? `to equal ${JSON.stringify(values[0])}` : `to include ${JSON.stringify(values)}`
+    return {
+      check: 'predicate',
+      claim: name,
+      message: `the route requires claim "${name}" ${needs}; the token holds ${JSON.stringify(actual) ?? 'nothing'}`,
+      expected: match === 'equals' ? (values[0] as ClaimValue) : values,
+      actual,
+    }
+  }
   const { kind, match, values } = requirement
   const granted = requirement.kind === 'scopes' ? scopesOf(payload) : rolesOf(payload, requirement.claims)
   const actual = safeValue([...granted])
@@ -174,4 +204,76 @@ export function requireRoles(...args: [...roles: string[], options: RoleGuardOpt
 export function requireClaims(predicate: (payload: TokenPayload) => boolean): Guard {
   if (typeof predicate !== 'function') throw new ConfigError('requireClaims', 'needs a predicate function')
   return guard({ kind: 'claims' }, (payload) => predicate(payload) === true)
+}
+
+function isClaimValue(value: unknown): value is ClaimValue {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  )
+}
+
+function requireClaimPath(claim: unknown, guard: string): ClaimPath {
+  if (!isClaimPath(claim))
+    throw new ConfigError(guard, 'needs a claim name or a claimPath(...) as its first argument')
+  return claim
+}
+
+/**
+ * Requires the claim at `claim` to be exactly `value` (`===`: no type coercion, so `'1'` is not `1`).
+ * A claim that is absent, or an object or array, never matches. 403 `insufficient_scope` otherwise, with
+ * a `predicate` reason naming the claim.
+ *
+ * @param claim a top-level claim name (`'tenant'`, `'https://example.com/org'`) or `claimPath(...)`
+ * @param value a string, a finite number, a boolean or `null`
+ * @throws ConfigError at start-up for a bad claim or value
+ * @example
+ * ```ts
+ * requireClaimEquals('tenant', 'acme')
+ * requireClaimEquals(claimPath('org', 'plan'), 'enterprise')
+ * ```
+ */
+export function requireClaimEquals(claim: ClaimPath, value: ClaimValue): Guard {
+  const path = requireClaimPath(claim, 'requireClaimEquals')
+  if (!isClaimValue(value))
+    throw new ConfigError(
+      'requireClaimEquals',
+      'needs a string, a finite number, a boolean or null to compare with',
+    )
+  return guard(
+    { kind: 'claim', match: 'equals', claim: path, values: Object.freeze([value]) },
+    (payload) => readClaim(payload, path) === value,
+  )
+}
+
+/**
+ * Requires the claim at `claim` to be an array holding every one of `values` (each compared with `===`).
+ * 403 `insufficient_scope` otherwise, with a `predicate` reason naming the claim.
+ *
+ * A string claim is **not** split on spaces (unlike express-oauth2-jwt-bearer's `claimIncludes`): a
+ * value such as `"Billing admin"` would then include `admin`. For space-delimited scopes use
+ * `requireScopes`; for one string value use {@link requireClaimEquals}.
+ *
+ * @throws ConfigError at start-up for a bad claim, or no values, or a value that is not a JSON primitive
+ * @example
+ * ```ts
+ * requireClaimIncludes('amr', 'mfa')
+ * requireClaimIncludes(claimPath('realm_access', 'roles'), 'editor', 'publisher')
+ * ```
+ */
+export function requireClaimIncludes(claim: ClaimPath, ...values: ClaimValue[]): Guard {
+  const path = requireClaimPath(claim, 'requireClaimIncludes')
+  // An empty requirement would silently allow every token that has the claim.
+  if (values.length === 0 || !values.every(isClaimValue))
+    throw new ConfigError(
+      'requireClaimIncludes',
+      'needs one or more strings, finite numbers, booleans or null after the claim',
+    )
+  const expected = Object.freeze([...values])
+  return guard({ kind: 'claim', match: 'includes', claim: path, values: expected }, (payload) => {
+    const actual = readClaim(payload, path)
+    return Array.isArray(actual) && expected.every((value) => actual.includes(value))
+  })
 }

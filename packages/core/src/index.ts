@@ -40,8 +40,15 @@ export type {
 } from './diagnostics.js'
 export { extractToken } from './extract-token.js'
 export type { ExtractTokenOptions, HeadersLike } from './extract-token.js'
-export { requireAnyScope, requireClaims, requireRoles, requireScopes } from './guards.js'
-export type { Guard, GuardRequirement, RoleGuardOptions } from './guards.js'
+export {
+  requireAnyScope,
+  requireClaimEquals,
+  requireClaimIncludes,
+  requireClaims,
+  requireRoles,
+  requireScopes,
+} from './guards.js'
+export type { ClaimValue, Guard, GuardRequirement, RoleGuardOptions } from './guards.js'
 export { claimPath, readClaim, rolePresets, rolesOf, scopesOf } from './claim-values.js'
 export type { ClaimPath, NestedClaimPath } from './claim-values.js'
 export { bearerChallenge } from './www-authenticate.js'

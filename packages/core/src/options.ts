@@ -182,4 +182,23 @@ export interface VerifierOptions {
   maxTokenLength?: number
   /** `realm` attribute of `WWW-Authenticate` challenges. Default: none. */
   realm?: string
+  /**
+   * Hosts that may be reached over plain `http:` for the issuer's discovery document, `jwksUri` and a
+   * discovered `jwks_uri` (and any later remote endpoint, such as introspection): each entry a
+   * `host` or `host:port` matched exactly against the URL's host, e.g. `['keycloak:8080']` for a
+   * docker-compose Keycloak at `http://keycloak:8080`. Loopback hosts (`localhost`, `127.x.x.x`, `[::1]`)
+   * are always allowed. There is no wildcard and no global switch. Default: none.
+   *
+   * **Warning: development only.** Keys fetched over plain `http:` can be read and replaced by anyone on
+   * the network path (another container, the Wi-Fi, a proxy): whoever swaps the JWK Set can sign tokens
+   * your API accepts. Never set this in production; feed it from a development-only config.
+   *
+   * @throws ConfigError at start-up for an entry with a scheme, path, credentials, wildcard or the default
+   * port `:80`.
+   * @example
+   * ```ts
+   * createVerifier({ issuer: 'http://keycloak:8080/realms/dev', audience: 'api', allowHttpHosts: ['keycloak:8080'] })
+   * ```
+   */
+  allowHttpHosts?: string[]
 }

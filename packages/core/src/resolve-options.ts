@@ -7,7 +7,7 @@ import type { KeySource } from './keys/key-source.js'
 import { algorithmsForSecret, createSecretKeySource, toSecretKey } from './keys/secret-key.js'
 import { createStaticKeySet } from './keys/static-key-set.js'
 import type { Algorithm, IssuerConfig, JwksOptions, VerifierOptions } from './options.js'
-import { parseKeyUrl } from './url-policy.js'
+import { parseKeyUrl, resolveAllowHttpHosts } from './url-policy.js'
 import { resolveRevocationStore } from './revocation/check-revocation.js'
 import type { RevocationStore } from './revocation/revocation-store.js'
 
@@ -55,6 +55,7 @@ const KNOWN_OPTIONS = new Set([
   'now',
   'maxTokenLength',
   'realm',
+  'allowHttpHosts',
 ])
 
 const KNOWN_JWKS_OPTIONS = new Set([
@@ -108,7 +109,11 @@ function optionalFunction<T>(value: T, option: string): T {
   return value
 }
 
-function resolveJwksSettings(jwks: JwksOptions | undefined, now: () => number): RemoteKeySetSettings {
+function resolveJwksSettings(
+  jwks: JwksOptions | undefined,
+  now: () => number,
+  allowHttpHosts: ReadonlySet<string>,
+): RemoteKeySetSettings {
   if (jwks !== undefined && (typeof jwks !== 'object' || jwks === null))
     throw new ConfigError('jwks', 'must be an object')
   const o = jwks ?? {}
@@ -127,6 +132,7 @@ function resolveJwksSettings(jwks: JwksOptions | undefined, now: () => number): 
     maxKeys: number(o.maxKeys, 'jwks.maxKeys', 100, 1, 10_000),
     fetch: optionalFunction(o.fetch, 'jwks.fetch') ?? ((...args) => fetch(...args)),
     now,
+    allowHttpHosts,
   }
 }
 
@@ -187,12 +193,12 @@ function resolveKeys(
     fallbackAlgorithms ?? [...DEFAULT_ALGORITHMS]
   if (config.keys !== undefined) return { keys: createStaticKeySet(config.keys, `${prefix}keys`), algorithms }
   if (config.jwksUri !== undefined) {
-    const uri = parseKeyUrl(config.jwksUri, `${prefix}jwksUri`).href
+    const uri = parseKeyUrl(config.jwksUri, `${prefix}jwksUri`, jwks.allowHttpHosts).href
     return { keys: new RemoteKeySet(fixedJwksLocation(uri), jwks), algorithms }
   }
   if (issuer === null)
     throw new ConfigError('issuer', 'is null, so "jwksUri", "keys" or "secret" is required')
-  parseKeyUrl(issuer, `${prefix}issuer`)
+  parseKeyUrl(issuer, `${prefix}issuer`, jwks.allowHttpHosts)
   return { keys: new RemoteKeySet(new DiscoveredJwksLocation(issuer, jwks), jwks), algorithms }
 }
 
@@ -266,7 +272,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (options.audience === undefined)
     throw new ConfigError('audience', 'is required (null skips the audience check)')
   const now = optionalFunction(options.now, 'now') ?? Date.now
-  const jwks = resolveJwksSettings(options.jwks, now)
+  const jwks = resolveJwksSettings(options.jwks, now, resolveAllowHttpHosts(options.allowHttpHosts))
   const issuers = resolveIssuers(options, jwks)
 
   const requiredClaims = options.requiredClaims === undefined ? ['exp'] : options.requiredClaims

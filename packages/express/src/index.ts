@@ -1,11 +1,20 @@
 export { jwtAuth } from './jwt-auth.js'
 export type { JwtAuthOptions } from './jwt-auth.js'
-export { requireAnyScope, requireClaims, requireRoles, requireScopes, toHandler } from './guards.js'
+export {
+  requireAnyScope,
+  requireClaimEquals,
+  requireClaimIncludes,
+  requireClaims,
+  requireRoles,
+  requireScopes,
+  toHandler,
+} from './guards.js'
 export type { GuardHandler } from './guards.js'
 export { AuthError, claimPath, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
 export type {
   AuthClaims,
   AuthErrorCode,
+  ClaimValue,
   GuardRequirement,
   TokenHeader,
   TokenPayload,

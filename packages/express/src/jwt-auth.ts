@@ -13,7 +13,8 @@ declare global {
 
 /**
  * Options of {@link jwtAuth}: the core's `VerifierOptions` (or a shared `verifier`), plus
- * `credentialsRequired`, `getToken(req)`, `cookie`, `query` and `allowPreflight`.
+ * `credentialsRequired`, `getToken(req)`, `cookie`, `query`, `body` and `allowPreflight`. With `body`,
+ * register `express.urlencoded({ limit })` before `jwtAuth`: the token is read from `req.body`.
  */
 export type JwtAuthOptions = AuthenticatorOptions<Request>
 
@@ -45,7 +46,7 @@ export function jwtAuth(options: JwtAuthOptions): RequestHandler {
   return (req, _res, next) => {
     let outcome: ReturnType<typeof authenticator.authenticateNow>
     try {
-      // The request itself carries the facts (method, headers, rawHeaders, url): no object per request.
+      // The request itself carries the facts (method, headers, rawHeaders, url, body): no object per request.
       // Under a mount path `req.url` loses its prefix but keeps the query, which is all `query` needs.
       outcome = authenticator.authenticateNow(req, req)
     } catch (error) {

@@ -25,6 +25,8 @@ describe('built @tokenguard/express', () => {
         'requireAnyScope',
         'requireRoles',
         'requireClaims',
+        'requireClaimEquals',
+        'requireClaimIncludes',
         'AuthError',
         'isAuthError',
         'createVerifier',

@@ -30,3 +30,11 @@ export const requireRoles = (...args: Parameters<typeof core.requireRoles>): Gua
 /** Requires `predicate(payload)` to return `true`. */
 export const requireClaims = (predicate: Parameters<typeof core.requireClaims>[0]): GuardHook =>
   toHook(core.requireClaims(predicate))
+
+/** Requires the claim to be exactly `value` (`===`). See the core's `requireClaimEquals`. */
+export const requireClaimEquals = (...args: Parameters<typeof core.requireClaimEquals>): GuardHook =>
+  toHook(core.requireClaimEquals(...args))
+
+/** Requires the claim to be an array holding every one of `values`. See the core's `requireClaimIncludes`. */
+export const requireClaimIncludes = (...args: Parameters<typeof core.requireClaimIncludes>): GuardHook =>
+  toHook(core.requireClaimIncludes(...args))

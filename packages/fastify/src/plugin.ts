@@ -22,7 +22,9 @@ declare module 'fastify' {
 
 /**
  * Options of the {@link jwtAuth} plugin: the core's `VerifierOptions` (or a shared `verifier`), plus
- * `credentialsRequired`, `getToken(request)`, `cookie`, `query` and `allowPreflight`.
+ * `credentialsRequired`, `getToken(request)`, `cookie`, `query`, `body` and `allowPreflight`. With `body`,
+ * register `@fastify/formbody` (bounded by `bodyLimit`); authentication then runs in `preValidation`, and
+ * a hand-made `fastify.authenticate` must run there too.
  */
 export type JwtAuthOptions = AuthenticatorOptions<FastifyRequest>
 
@@ -38,6 +40,7 @@ function authConfigOf(config: unknown): unknown {
 
 const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
   const authenticator = createAuthenticator<FastifyRequest>(options)
+  const readsBody = authenticator.readsBody
 
   async function authenticate(request: FastifyRequest): Promise<void> {
     const facts = {
@@ -45,6 +48,7 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
       headers: request.headers,
       rawHeaders: request.raw.rawHeaders,
       url: request.url,
+      body: readsBody ? request.body : undefined,
     }
     setRealm(request, authenticator.realm)
     const outcome = authenticator.authenticateNow(request, facts)
@@ -56,14 +60,16 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
   fastify.decorate('authenticate', authenticate)
   // Checked when each route is added, so a bad `config.auth` fails at start-up.
   fastify.addHook('onRoute', (route) => void routeGuards(authConfigOf(route.config), route))
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A token in the body can only be seen once the body is parsed: `preValidation` is the first hook after
+  // parsing. Otherwise `onRequest`, so an unauthenticated request is refused before its body is read.
+  fastify.addHook(readsBody ? 'preValidation' : 'onRequest', async (request, reply) => {
     const route = request.routeOptions
     const config = authConfigOf(route.config)
     if (config === false) return
     // Before authentication: a misconfigured route answers the same 500 to everyone, token or not.
     const guards = config === undefined ? NO_GUARDS : requestGuards(route)
     await authenticate(request)
-    // Route requirements run right after authentication, before the body is even read.
+    // Route requirements run right after authentication (before the body is read, unless `body` is set).
     for (const guard of guards) await guard(request, reply)
   })
 

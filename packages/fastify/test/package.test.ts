@@ -37,6 +37,8 @@ describe('built @tokenguard/fastify', () => {
         'requireAnyScope',
         'requireRoles',
         'requireClaims',
+        'requireClaimEquals',
+        'requireClaimIncludes',
         'AuthError',
         'isAuthError',
         'createVerifier',

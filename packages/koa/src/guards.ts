@@ -31,3 +31,12 @@ export const requireRoles = (...args: Parameters<typeof core.requireRoles>): Gua
 /** Requires `predicate(payload)` to return `true`. */
 export const requireClaims = (predicate: Parameters<typeof core.requireClaims>[0]): GuardMiddleware =>
   toMiddleware(core.requireClaims(predicate))
+
+/** Requires the claim to be exactly `value` (`===`). See the core's `requireClaimEquals`. */
+export const requireClaimEquals = (...args: Parameters<typeof core.requireClaimEquals>): GuardMiddleware =>
+  toMiddleware(core.requireClaimEquals(...args))
+
+/** Requires the claim to be an array holding every one of `values`. See the core's `requireClaimIncludes`. */
+export const requireClaimIncludes = (
+  ...args: Parameters<typeof core.requireClaimIncludes>
+): GuardMiddleware => toMiddleware(core.requireClaimIncludes(...args))

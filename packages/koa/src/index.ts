@@ -1,11 +1,20 @@
 export { jwtAuth } from './jwt-auth.js'
 export type { AuthState, JwtAuthOptions } from './jwt-auth.js'
-export { requireAnyScope, requireClaims, requireRoles, requireScopes, toMiddleware } from './guards.js'
+export {
+  requireAnyScope,
+  requireClaimEquals,
+  requireClaimIncludes,
+  requireClaims,
+  requireRoles,
+  requireScopes,
+  toMiddleware,
+} from './guards.js'
 export type { GuardMiddleware } from './guards.js'
 export { AuthError, claimPath, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
 export type {
   AuthClaims,
   AuthErrorCode,
+  ClaimValue,
   GuardRequirement,
   TokenHeader,
   TokenPayload,

@@ -20,7 +20,8 @@ export interface AuthState {
 
 /**
  * Options of {@link jwtAuth}: the core's `VerifierOptions` (or a shared `verifier`), plus
- * `credentialsRequired`, `getToken(ctx)`, `cookie`, `query` and `allowPreflight`.
+ * `credentialsRequired`, `getToken(ctx)`, `cookie`, `query`, `body` and `allowPreflight`. With `body`,
+ * register a urlencoded body parser with a size limit (`@koa/bodyparser`) before `jwtAuth`.
  */
 export type JwtAuthOptions = AuthenticatorOptions<Context>
 
@@ -30,6 +31,18 @@ const realms = new WeakMap<Context, string>()
 /** The `realm` configured by the `jwtAuth()` that handled `ctx`. */
 export function realmOf(ctx: Context): string | undefined {
   return realms.get(ctx)
+}
+
+/** The facts with the body a parser (`@koa/bodyparser`, `koa-body`) left on `ctx.request.body`. */
+function withBody(ctx: Context): RequestFacts {
+  const { method, headers, rawHeaders, url } = ctx.req
+  return {
+    method: method as string,
+    headers,
+    rawHeaders,
+    url,
+    body: (ctx.request as { body?: unknown }).body,
+  }
 }
 
 /**
@@ -45,6 +58,7 @@ export function realmOf(ctx: Context): string | undefined {
  */
 export function jwtAuth(options: JwtAuthOptions): Middleware<AuthState> {
   const authenticator = createAuthenticator<Context>(options)
+  const readsBody = authenticator.readsBody
   const accept = (ctx: Context, auth: VerifiedToken | null) => {
     if (authenticator.realm !== undefined) realms.set(ctx, authenticator.realm)
     if (auth) ctx.state.auth = auth
@@ -54,7 +68,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<AuthState> {
   return (ctx, next) => {
     // Node's request carries the facts (method, headers, rawHeaders, url): no object per request. Its
     // `method` is typed optional only because client-side messages have none.
-    const outcome = authenticator.authenticateNow(ctx, ctx.req as RequestFacts)
+    const outcome = authenticator.authenticateNow(ctx, readsBody ? withBody(ctx) : (ctx.req as RequestFacts))
     if (outcome instanceof Promise) {
       return outcome.then((auth) => {
         accept(ctx, auth)

@@ -25,6 +25,8 @@ describe('built @tokenguard/koa', () => {
         'requireAnyScope',
         'requireRoles',
         'requireClaims',
+        'requireClaimEquals',
+        'requireClaimIncludes',
         'AuthError',
         'isAuthError',
         'createVerifier',

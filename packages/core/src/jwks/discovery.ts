@@ -20,7 +20,10 @@ export function metadataUrls(issuer: string): string[] {
  * Finds an issuer's `jwks_uri` from its metadata. The document's `issuer` must equal the configured one
  * exactly (RFC 8414 §3.3), so a metadata endpoint cannot speak for another issuer.
  */
-export async function discoverJwksUri(issuer: string, options: FetchJsonOptions): Promise<string> {
+export async function discoverJwksUri(
+  issuer: string,
+  options: FetchJsonOptions & { allowHttpHosts?: ReadonlySet<string> },
+): Promise<string> {
   const startedAt = performance.now()
   let lastError: unknown
   let lastUrl = ''
@@ -39,7 +42,8 @@ export async function discoverJwksUri(issuer: string, options: FetchJsonOptions)
       } catch (cause) {
         throw new FetchJsonError('metadata jwks_uri is not a URL', { cause })
       }
-      if (!isAllowedKeyUrl(jwksUri)) throw new FetchJsonError('metadata jwks_uri is not https')
+      if (!isAllowedKeyUrl(jwksUri, options.allowHttpHosts))
+        throw new FetchJsonError('metadata jwks_uri is not https (nor a host in allowHttpHosts)')
       publishDiscovery(issuer, url, startedAt, { status: 200, jwksUri: jwksUri.href })
       return jwksUri.href
     } catch (error) {
@@ -77,6 +81,8 @@ export interface DiscoverySettings extends FetchJsonOptions {
   /** Metadata older than this is read again before the next JWK Set fetch. */
   maxCacheAge: number
   now: () => number
+  /** Hosts whose discovered `jwks_uri` may use plain `http:` (the `allowHttpHosts` option). */
+  allowHttpHosts?: ReadonlySet<string>
 }
 
 /**

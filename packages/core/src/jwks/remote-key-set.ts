@@ -18,6 +18,8 @@ import { selectUsableKeys } from './usable-keys.js'
 
 /** Resolved JWK Set settings, all durations in milliseconds (see `JwksOptions` for the defaults). */
 export interface RemoteKeySetSettings extends FetchJsonOptions {
+  /** Hosts whose discovered `jwks_uri` may use plain `http:` (the `allowHttpHosts` option). */
+  allowHttpHosts?: ReadonlySet<string>
   cooldown: number
   cacheMaxAge: number
   minCacheAge: number

@@ -29,9 +29,11 @@ export async function listen(app: Express): Promise<ConformanceServer> {
 export function conformanceApp(express: ExpressFactory, options: Record<string, unknown>): Express {
   const app = express()
   app.set('env', 'production')
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }))
   app.use(jwtAuth(options as unknown as JwtAuthOptions))
   app.options('/protected', (_req, res) => void res.sendStatus(204))
   app.get('/protected', (req, res) => void res.json({ auth: req.auth?.payload ?? null }))
+  app.post('/protected', (req, res) => void res.json({ auth: req.auth?.payload ?? null }))
   app.get('/scoped', requireScopes('read:items'), (_req, res) => void res.json({ ok: true }))
   return app
 }

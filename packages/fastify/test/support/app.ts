@@ -1,3 +1,4 @@
+import { parse } from 'node:querystring'
 import Fastify5, { type FastifyInstance } from 'fastify'
 import Fastify4 from 'fastify4'
 import { jwtAuth, requireScopes, type JwtAuthOptions } from '@tokenguard/fastify'
@@ -17,15 +18,26 @@ export async function listen(app: FastifyInstance): Promise<ConformanceServer> {
   return { url, close: () => app.close() }
 }
 
+/** Stands in for `@fastify/formbody`: urlencoded bodies parsed into fields (repeated ones as arrays). */
+export function addFormParser(app: FastifyInstance): void {
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, { ...parse(body as string) }),
+  )
+}
+
 /** The conformance app of app-contract.ts, with Fastify's default error handler. */
 export async function conformanceApp(
   fastify: FastifyFactory,
   options: Record<string, unknown>,
 ): Promise<FastifyInstance> {
   const app = fastify()
+  addFormParser(app)
   await app.register(jwtAuth, options as unknown as JwtAuthOptions)
   app.options('/protected', async (_request, reply) => reply.code(204).send())
   app.get('/protected', async (request) => ({ auth: request.auth?.payload ?? null }))
+  app.post('/protected', async (request) => ({ auth: request.auth?.payload ?? null }))
   app.get('/scoped', { preHandler: requireScopes('read:items') }, async () => ({ ok: true }))
   return app
 }

@@ -5,6 +5,7 @@ import Koa3 from 'koa'
 import Koa2 from 'koa2'
 import { jwtAuth, requireScopes, type JwtAuthOptions } from '@tokenguard/koa'
 import type { ConformanceServer } from '../../../testing/test/conformance/app-contract.js'
+import { formBody } from './form-body.js'
 
 export const koaVersions = { 'Koa 3': Koa3, 'Koa 2': Koa2 } as const
 
@@ -35,9 +36,13 @@ export function conformanceApp(Koa: KoaClass, options: Record<string, unknown>):
   router.get('/protected', (ctx) => {
     ctx.body = { auth: ctx.state.auth?.payload ?? null }
   })
+  router.post('/protected', (ctx) => {
+    ctx.body = { auth: ctx.state.auth?.payload ?? null }
+  })
   router.get('/scoped', requireScopes('read:items'), (ctx) => {
     ctx.body = { ok: true }
   })
+  app.use(formBody())
   app.use(jwtAuth(options as unknown as JwtAuthOptions))
   app.use(router.routes())
   return app

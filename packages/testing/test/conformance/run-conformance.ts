@@ -11,14 +11,27 @@ const STACK = /\n\s+at |node_modules|\.[jt]s:\d+/
 
 function send(url: string, req: Request) {
   const path = `${req.path ?? '/protected'}${req.query ? `?${req.query}` : ''}`
-  let test = req.method === 'OPTIONS' ? request(url).options(path) : request(url).get(path)
+  const agent = request(url)
+  let test =
+    req.method === 'OPTIONS'
+      ? agent.options(path)
+      : req.method === 'POST'
+        ? agent.post(path)
+        : agent.get(path)
   // An array value goes out as separate header lines (checked below), which is how the server sees two headers.
   for (const [name, value] of Object.entries(req.headers ?? {})) test = test.set(name, value as string)
+  if (req.form !== undefined) test = test.type('form').send(req.form)
+  if (req.json !== undefined) test = test.send(req.json)
   return test
 }
 
 function tokensOf(req: Request): string[] {
-  const values = [...Object.values(req.headers ?? {}).flat(), req.query ?? '']
+  const values = [
+    ...Object.values(req.headers ?? {}).flat(),
+    req.query ?? '',
+    req.form ?? '',
+    JSON.stringify(req.json ?? {}),
+  ]
   return values.flatMap((value) => value.match(/[\w-]+\.[\w-]+\.[\w-]*/g) ?? [])
 }
 

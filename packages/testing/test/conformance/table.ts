@@ -23,6 +23,7 @@ export const PROFILES = {
     query: 'access_token',
     cookie: 'access_token',
   }),
+  form: (i: Issuers) => ({ issuer: i.trusted.url, audience: i.trusted.audience, body: 'access_token' }),
   preflightAllowed: (i: Issuers) => ({
     issuer: i.trusted.url,
     audience: i.trusted.audience,
@@ -37,11 +38,15 @@ export type Profile = keyof typeof PROFILES
 export type Challenge = null | Record<string, string>
 
 export interface Request {
-  method?: 'GET' | 'OPTIONS'
+  method?: 'GET' | 'OPTIONS' | 'POST'
   path?: '/protected' | '/scoped'
   /** Header values; an array sends the header once per value (separate header lines). */
   headers?: Record<string, string | string[]>
   query?: string
+  /** An `application/x-www-form-urlencoded` body (sent with GET too, when asked). */
+  form?: string
+  /** A JSON body. */
+  json?: Record<string, unknown>
 }
 
 export interface Row {
@@ -144,6 +149,57 @@ export const ROWS: Row[] = [
     request: async (i) => {
       const token = await i.trusted.sign()
       return { headers: { ...bearer(token), cookie: `access_token=${token}` } }
+    },
+    status: 400,
+    challenge: invalidRequest,
+  },
+  {
+    name: 'token in a form body, when enabled → 200',
+    profile: 'form',
+    request: async (i) => ({ method: 'POST', form: `access_token=${await i.trusted.sign()}` }),
+    status: 200,
+    challenge: null,
+    body: (body) => {
+      if ((body as { auth: { sub?: unknown } | null }).auth?.sub !== 'test-user')
+        throw new Error(`unexpected body ${JSON.stringify(body)}`)
+    },
+  },
+  {
+    name: 'token in a form body, when not enabled → 401 bare challenge',
+    request: async (i) => ({ method: 'POST', form: `access_token=${await i.trusted.sign()}` }),
+    status: 401,
+    challenge: {},
+  },
+  {
+    name: 'token in the form body of a GET → 401 bare challenge (RFC 6750 §2.2)',
+    profile: 'form',
+    request: async (i) => ({ method: 'GET', form: `access_token=${await i.trusted.sign()}` }),
+    status: 401,
+    challenge: {},
+  },
+  {
+    name: 'token in a JSON body → 401 bare challenge (form bodies only)',
+    profile: 'form',
+    request: async (i) => ({ method: 'POST', json: { access_token: await i.trusted.sign() } }),
+    status: 401,
+    challenge: {},
+  },
+  {
+    name: 'token in the header and a form body → 400 invalid_request',
+    profile: 'form',
+    request: async (i) => {
+      const token = await i.trusted.sign()
+      return { method: 'POST', headers: bearer(token), form: `access_token=${token}` }
+    },
+    status: 400,
+    challenge: invalidRequest,
+  },
+  {
+    name: 'form field repeated → 400 invalid_request',
+    profile: 'form',
+    request: async (i) => {
+      const token = await i.trusted.sign()
+      return { method: 'POST', form: `access_token=${token}&access_token=${token}` }
     },
     status: 400,
     challenge: invalidRequest,
