@@ -213,6 +213,20 @@ describe('JWK Set and discovery channels', () => {
       { url: server.jwksUri, kid: 'k2\\u0000', retryInMs: 30_000 },
     ])
   })
+  it('tokenguard:jwks:cooldown reports the retry delay when a failed refresh is what refuses the refetch', async () => {
+    const clock = { now: NOW * 1000 }
+    const verifier = remote({ jwksUri: server.jwksUri, cache: false, jwks: { cacheMaxAge: 60_000 } }, clock)
+    await verifier.verify(await sign(key, claims({ iss: server.issuer })))
+    server.override('/jwks', (_req, res) => void res.writeHead(503).end())
+    clock.now += 70_000
+    await verifier.verify(await sign(key, claims({ iss: server.issuer }))) // stale keys serve; refresh failed
+    const cooldowns = listen<Record<string, unknown>>('tokenguard:jwks:cooldown')
+    clock.now += 1_000
+    const stranger = await makeKey('RS256')
+    const unknown = await sign(stranger, claims({ iss: server.issuer }), { header: { kid: 'new' } })
+    await expect(verifier.verify(unknown)).rejects.toMatchObject({ code: 'key_not_found' })
+    expect(cooldowns).toEqual([{ url: server.jwksUri, kid: 'new', retryInMs: 4_000 }])
+  })
 })
 
 describe('tokenguard:cache:evict', () => {

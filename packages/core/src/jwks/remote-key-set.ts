@@ -213,7 +213,12 @@ export class RemoteKeySet implements KeySource {
   private publishCooldown(kid: unknown): void {
     if (!cooldownChannel.hasSubscribers) return
     const now = this.settings.now()
-    const retryInMs = Math.max(0, this.lastUnknownKidFetchAt + this.settings.cooldown - now)
+    // Whichever wait refused the refetch: the unknown-kid cooldown, or the retry delay after a failure.
+    const cooldownEnds = this.lastUnknownKidFetchAt + this.settings.cooldown
+    const retryEnds = this.lastAttemptFailed
+      ? this.lastAttemptAt + Math.min(RETRY_AFTER_FAILURE_MS, this.settings.cooldown)
+      : Number.NEGATIVE_INFINITY
+    const retryInMs = Math.max(0, cooldownEnds - now, retryEnds - now)
     cooldownChannel.publish({
       url: this.location.description,
       ...(typeof kid === 'string' ? { kid: safeText(kid) } : {}),
