@@ -13,7 +13,7 @@ const swc: [string, Record<string, unknown>] = [
   },
 ]
 
-const packages = ['core', 'testing', 'express', 'koa', 'fastify']
+const packages = ['core', 'testing', 'express', 'koa', 'fastify', 'nestjs', 'redis', 'cli']
 
 function project(displayName: string, roots: string[]): Config {
   return {

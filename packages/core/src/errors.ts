@@ -18,9 +18,13 @@ import { bearerChallenge } from './www-authenticate.js'
  * | `claim_invalid`        | 401    | `invalid_token`      |
  * | `token_revoked`        | 401    | `invalid_token`      |
  * | `binding_unverified`   | 401    | `invalid_token`      |
+ * | `binding_mismatch`     | 401    | `invalid_token`      |
+ * | `dpop_proof_invalid`   | 401    | `invalid_dpop_proof` (DPoP scheme) |
+ * | `dpop_nonce_required`  | 401    | `use_dpop_nonce` (DPoP scheme) |
  * | `insufficient_scope`   | 403    | `insufficient_scope` |
  * | `keys_unavailable`     | 503    | (no challenge)       |
  * | `revocation_unavailable` | 503  | (no challenge)       |
+ * | `replay_store_unavailable` | 503 | (no challenge)     |
  */
 export type AuthErrorCode =
   | 'credentials_required'
@@ -34,16 +38,23 @@ export type AuthErrorCode =
   | 'claim_invalid'
   | 'token_revoked'
   | 'binding_unverified'
+  | 'binding_mismatch'
+  | 'dpop_proof_invalid'
+  | 'dpop_nonce_required'
   | 'insufficient_scope'
   | 'keys_unavailable'
   | 'revocation_unavailable'
+  | 'replay_store_unavailable'
 
 /** The `error` attribute of RFC 6750 §3.1 that a code maps to. */
 export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
+/** The `error` attribute of a challenge: RFC 6750's, or RFC 9449's two DPoP-only ones. */
+export type ChallengeErrorAttribute = BearerErrorAttribute | 'invalid_dpop_proof' | 'use_dpop_nonce'
+
 interface CodeInfo {
   status: 400 | 401 | 403 | 503
-  error?: BearerErrorAttribute
+  error?: ChallengeErrorAttribute
   /** Generic, header-safe text. It never carries anything taken from the request. */
   description: string
 }
@@ -64,9 +75,16 @@ const DEFAULT_REASONS: Record<AuthErrorCode, { check: ReasonCheck; message: stri
     check: 'cnf',
     message: 'the token is bound to a key (cnf) and no proof of that key was verified',
   },
+  binding_mismatch: {
+    check: 'cnf',
+    message: 'the token is bound to a key (cnf) that the request did not prove',
+  },
+  dpop_proof_invalid: { check: 'dpop', message: 'the DPoP proof is missing or invalid' },
+  dpop_nonce_required: { check: 'dpop', message: 'the DPoP proof lacks a valid server nonce' },
   insufficient_scope: { check: 'scope', message: 'the token lacks what the route requires' },
   keys_unavailable: { check: 'keys', message: 'the verification keys could not be fetched' },
   revocation_unavailable: { check: 'revocation', message: 'the revocation check failed' },
+  replay_store_unavailable: { check: 'replay', message: 'the DPoP replay check failed' },
 }
 
 /** What a thrower may say of a refusal; the default of its code fills in the rest. */
@@ -136,6 +154,21 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
     error: 'invalid_token',
     description: 'The access token is bound to a key that was not proven',
   },
+  binding_mismatch: {
+    status: 401,
+    error: 'invalid_token',
+    description: 'The access token is bound to another key',
+  },
+  dpop_proof_invalid: {
+    status: 401,
+    error: 'invalid_dpop_proof',
+    description: 'The DPoP proof is invalid',
+  },
+  dpop_nonce_required: {
+    status: 401,
+    error: 'use_dpop_nonce',
+    description: 'Authorization server requires nonce in DPoP proof',
+  },
   insufficient_scope: {
     status: 403,
     error: 'insufficient_scope',
@@ -143,6 +176,10 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
   },
   keys_unavailable: { status: 503, description: 'Token verification keys are temporarily unavailable' },
   revocation_unavailable: { status: 503, description: 'Token revocation status is temporarily unavailable' },
+  replay_store_unavailable: {
+    status: 503,
+    description: 'DPoP proof replay protection is temporarily unavailable',
+  },
 }
 
 /** Seconds a client is told to wait when keys are unreachable. */
@@ -199,8 +236,8 @@ export class AuthError extends Error {
   readonly headers: Readonly<Record<string, string>>
   /** Whether `message` may be shown to the client (it is generic for every 4xx). */
   readonly expose: boolean
-  /** The RFC 6750 `error` attribute, when the challenge carries one. */
-  readonly error: BearerErrorAttribute | undefined
+  /** The RFC 6750 (or RFC 9449) `error` attribute, when the challenge carries one. */
+  readonly error: ChallengeErrorAttribute | undefined
   /** For `claim_invalid`: the claim or header parameter that failed (server-side diagnostics, not enumerable). */
   declare readonly claim: string | undefined
   /** For `insufficient_scope`: the scopes the resource needs. */

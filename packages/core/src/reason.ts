@@ -26,7 +26,9 @@
  * | `validate` | `claim_invalid` | `true` / what your `validate` returned, or `cause` |
  * | `revoked` | `token_revoked` | — |
  * | `revocation` | `revocation_unavailable` | — / the store's error in `cause` |
- * | `cnf` | `binding_unverified` | — / the binding members the token carries |
+ * | `cnf` | `binding_unverified`, `binding_mismatch` | the bound key's thumbprint / the proven one |
+ * | `dpop` | `dpop_proof_invalid`, `dpop_nonce_required` | what the proof had to hold / what it held |
+ * | `replay` | `replay_store_unavailable` | — / the store's error in `cause` |
  * | `keys` | `keys_unavailable` | — / `keySource` and `fetchError` |
  * | `scope`, `role`, `predicate` | `insufficient_scope` | what the route requires / what the token grants |
  */
@@ -48,6 +50,8 @@ export type ReasonCheck =
   | 'revoked'
   | 'revocation'
   | 'cnf'
+  | 'dpop'
+  | 'replay'
   | 'keys'
   | 'scope'
   | 'role'
