@@ -7,13 +7,18 @@ import type { Config } from 'jest'
 const swc: [string, Record<string, unknown>] = [
   '@swc/jest',
   {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    jsc: {
+      // Legacy decorators with metadata, as NestJS (packages/nestjs, examples/nestjs) needs; inert elsewhere.
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
     module: { type: 'es6' },
     sourceMaps: 'inline',
   },
 ]
 
-const packages = ['core', 'testing', 'express', 'koa', 'fastify', 'nestjs', 'redis', 'cli']
+const packages = ['core', 'testing', 'express', 'koa', 'fastify', 'nestjs', 'redis', 'cli', 'mcp']
 
 function project(displayName: string, roots: string[]): Config {
   return {
@@ -28,6 +33,8 @@ function project(displayName: string, roots: string[]): Config {
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     testMatch: ['**/*.test.ts'],
+    // Redirects only @fastify/middie's ESM-only path-to-regexp (see the file); inert for every other import.
+    resolver: '<rootDir>/packages/nestjs/test/support/jest-resolver.cjs',
     rootDir: __dirname,
   }
 }

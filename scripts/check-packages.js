@@ -7,7 +7,9 @@
 //      resolutions are not checked; Node ≥ 20.19 `require(esm)` is covered by the fixture and package tests;
 //   4. test/fixtures/cjs-jest, a CommonJS TypeScript project tested with Jest and ts-jest (the setup the
 //      testing package's README documents), installs the tarballs, type-checks and runs its tests.
-// Needs no network but the npm registry (the fixture's own dependencies). `--no-fixture` skips step 4.
+//   5. the packed `tokenguard` binary (@tokenguard/cli), installed from the tarballs, runs --help and inspect.
+// Needs no network but the npm registry (the fixture's own dependencies). `--no-fixture` skips steps 4 and 5.
+import { Buffer } from 'node:buffer'
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,7 +20,7 @@ import { publint } from 'publint'
 import { formatMessage } from 'publint/utils'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-const PACKAGES = ['core', 'testing', 'express', 'koa', 'fastify']
+const PACKAGES = ['core', 'testing', 'express', 'koa', 'fastify', 'cli', 'redis', 'nestjs', 'mcp']
 const FIXTURE = join(ROOT, 'test/fixtures/cjs-jest')
 // What the fixture installs; koa and fastify are covered by steps 1–3 and their own package tests.
 const FIXTURE_PACKAGES = ['core', 'testing', 'express']
@@ -169,12 +171,45 @@ async function fixture(tarballs) {
   })
 }
 
+/** The packed `tokenguard` binary, installed as a user would (`npx @tokenguard/cli`): help and an inspect. */
+async function cliSmoke(tarballs) {
+  await step('cli: the packed tokenguard binary runs', async (fail) => {
+    const dir = await mkdtemp(join(tmpdir(), 'tokenguard-cli-'))
+    try {
+      const files = ['core', 'cli'].map((name) => tarballs.get(name))
+      const args = [
+        'install',
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--no-update-notifier',
+        '--no-package-lock',
+      ]
+      const install = await run('npm', [...args, ...files], { cwd: dir })
+      if (install.error) return fail('cli npm install', install.output)
+      const tokenguard = await bin(dir, '@tokenguard/cli', 'tokenguard')
+      const help = await run(process.execPath, [tokenguard, '--help'], { cwd: dir })
+      if (help.error || !help.stdout.includes('Exit codes: 0 valid')) fail('tokenguard --help', help.output)
+      const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url')
+      const sample = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ sub: 'packed-cli' })}.c2ln`
+      const inspect = await run(process.execPath, [tokenguard, 'inspect', '--json', sample], { cwd: dir })
+      if (inspect.error || JSON.parse(inspect.stdout || '{}').payload?.sub !== 'packed-cli') {
+        fail('tokenguard inspect', inspect.output)
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'tokenguard-packages-'))
 try {
   const tarballs = await pack(dir)
   if (tarballs.size === PACKAGES.length) {
     // Independent, and the fixture mostly waits on npm: run them side by side.
-    await Promise.all([lint(tarballs), process.argv.includes('--no-fixture') || fixture(tarballs)])
+    const fixtures =
+      process.argv.includes('--no-fixture') || Promise.all([fixture(tarballs), cliSmoke(tarballs)])
+    await Promise.all([lint(tarballs), fixtures])
   }
 } finally {
   await rm(dir, { recursive: true, force: true })

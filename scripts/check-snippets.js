@@ -164,6 +164,9 @@ function compilerOptions() {
     declaration: false,
     incremental: false,
     noUnusedLocals: false,
+    // NestJS blocks use its (legacy) decorators, parameter decorators included; inert for the others.
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
     paths: { '@tokenguard/*': [join(ROOT, 'packages/*/src/index.ts')] },
   }
 }

@@ -29,10 +29,15 @@ export const settings = {
    * tokenguard's default cache (10 000 entries), so cycling through it in order never hits any cache.
    */
   coldPool: { RS256: 12_000, PS256: 6_000, ES256: 20_000, EdDSA: 20_000, HS256: 20_000 },
+  /**
+   * DPoP HTTP runs: proofs made before each measurement, one per request (a proof is accepted once). More
+   * than a measurement (warm-up included) sends; should it run out, the replays show as failed requests.
+   */
+  dpopProofs: num('BENCH_DPOP_PROOFS', quick ? 20_000 : 150_000),
   /** Tokens a warm HTTP run cycles through (the issue: 100 tokens reused). */
   warmHttpTokens: 100,
-  /** Restrict to some frameworks or algorithms, e.g. `BENCH_ONLY=verifier,http,memory`. */
-  only: (env.BENCH_ONLY ?? 'verifier,http,memory').split(','),
+  /** Restrict to some parts, e.g. `BENCH_ONLY=verifier,http,memory,jwe`. */
+  only: (env.BENCH_ONLY ?? 'verifier,http,memory,jwe').split(','),
   /** For development: restrict the HTTP part, e.g. `BENCH_FRAMEWORKS=koa BENCH_VARIANTS=bare,tokenguard`. */
   frameworks: env.BENCH_FRAMEWORKS?.split(','),
   variants: env.BENCH_VARIANTS?.split(','),

@@ -57,8 +57,8 @@ export function createSigner(alg, issuer) {
       : undefined,
     publicPem: key.publicKey ? key.publicKey.export({ format: 'pem', type: 'spki' }) : undefined,
     secret: key.secret ? key.secret.toString('base64url') : undefined,
-    /** Token number `n`: a realistic access token, distinct for every `n`. */
-    sign(n) {
+    /** Token number `n`: a realistic access token, distinct for every `n`, with `extra` claims (e.g. `cnf`). */
+    sign(n, extra = {}) {
       const payload = b64url(
         JSON.stringify({
           iss: issuer,
@@ -69,6 +69,7 @@ export function createSigner(alg, issuer) {
           jti: `bench-${alg}-${n}`,
           scope: 'read:items write:items',
           client_id: 'bench-client',
+          ...extra,
         }),
       )
       const input = `${header}.${payload}`
@@ -77,8 +78,11 @@ export function createSigner(alg, issuer) {
   }
 }
 
-/** Public material and tokens for the given algorithms, as plain JSON for child processes. */
-export function makeFixtures(algorithms, issuer, poolSizes) {
+/**
+ * Public material and tokens for the given algorithms, as plain JSON for child processes. With `boundTo`
+ * (a DPoP key thumbprint), each algorithm also gets `bound`: 100 tokens bound to that key (`cnf.jkt`).
+ */
+export function makeFixtures(algorithms, issuer, poolSizes, { boundTo } = {}) {
   const fixtures = { issuer, audience: AUDIENCE, algs: {} }
   for (const alg of algorithms) {
     const signer = createSigner(alg, issuer)
@@ -93,6 +97,13 @@ export function makeFixtures(algorithms, issuer, poolSizes) {
       secret: signer.secret,
       warm: signer.sign(-1),
       cold: tokens,
+      ...(boundTo === undefined
+        ? {}
+        : {
+            bound: Array.from({ length: 100 }, (_, n) =>
+              signer.sign(`bound-${n}`, { cnf: { jkt: boundTo } }),
+            ),
+          }),
     }
   }
   return fixtures

@@ -5,6 +5,8 @@
  * framework's popular peers, configured as their READMEs show, against the same loopback JWK Set.
  */
 
+import { redisOption } from './redis.js'
+
 const ALGORITHMS = ['RS256']
 
 /**
@@ -34,7 +36,7 @@ async function adapter(name) {
   return module.jwtAuth
 }
 
-async function expressApp(variant, { issuer, audience, jwksUri, revokedJti }) {
+async function expressApp(variant, { issuer, audience, jwksUri, revokedJti, redisSocket }) {
   const { default: express } = await import('express')
   const app = express()
   let subject
@@ -47,9 +49,15 @@ async function expressApp(variant, { issuer, audience, jwksUri, revokedJti }) {
       subject = () => 'anonymous'
       break
     case 'tokenguard':
-    case 'tokenguard-revocation': {
+    case 'tokenguard-revocation':
+    case 'tokenguard-redis-revocation':
+    case 'tokenguard-redis-dpop': {
       const jwtAuth = await adapter('express')
-      app.use(jwtAuth({ issuer, audience, jwksUri, ...(await revocationOption(variant, revokedJti)) }))
+      const stores = {
+        ...(await revocationOption(variant, revokedJti)),
+        ...(await redisOption(variant, { redisSocket, revokedJti })),
+      }
+      app.use(jwtAuth({ issuer, audience, jwksUri, ...stores }))
       subject = (req) => req.auth.payload.sub
       break
     }
@@ -67,6 +75,21 @@ async function expressApp(variant, { issuer, audience, jwksUri, revokedJti }) {
       subject = (req) => req.auth.payload.sub
       break
     }
+    case 'oauth2-jwt-bearer-dpop': {
+      // DPoP as its README shows; it has no replay store ("you MUST implement your own") and no nonces.
+      const { auth } = await import('express-oauth2-jwt-bearer')
+      app.use(
+        auth({
+          issuer,
+          audience,
+          jwksUri,
+          tokenSigningAlg: 'RS256',
+          dpop: { enabled: true, required: false },
+        }),
+      )
+      subject = (req) => req.auth.payload.sub
+      break
+    }
     default:
       throw new Error(`unknown express variant ${variant}`)
   }
@@ -79,7 +102,7 @@ async function expressApp(variant, { issuer, audience, jwksUri, revokedJti }) {
     })
 }
 
-async function koaApp(variant, { issuer, audience, jwksUri, revokedJti }) {
+async function koaApp(variant, { issuer, audience, jwksUri, revokedJti, redisSocket }) {
   const { default: Koa } = await import('koa')
   const { default: Router } = await import('@koa/router')
   const app = new Koa()
@@ -94,9 +117,15 @@ async function koaApp(variant, { issuer, audience, jwksUri, revokedJti }) {
       subject = () => 'anonymous'
       break
     case 'tokenguard':
-    case 'tokenguard-revocation': {
+    case 'tokenguard-revocation':
+    case 'tokenguard-redis-revocation':
+    case 'tokenguard-redis-dpop': {
       const jwtAuth = await adapter('koa')
-      app.use(jwtAuth({ issuer, audience, jwksUri, ...(await revocationOption(variant, revokedJti)) }))
+      const stores = {
+        ...(await revocationOption(variant, revokedJti)),
+        ...(await redisOption(variant, { redisSocket, revokedJti })),
+      }
+      app.use(jwtAuth({ issuer, audience, jwksUri, ...stores }))
       subject = (ctx) => ctx.state.auth.payload.sub
       break
     }
@@ -121,7 +150,7 @@ async function koaApp(variant, { issuer, audience, jwksUri, revokedJti }) {
     })
 }
 
-async function fastifyApp(variant, { issuer, audience, jwksUri, revokedJti }) {
+async function fastifyApp(variant, { issuer, audience, jwksUri, revokedJti, redisSocket }) {
   const { default: Fastify } = await import('fastify')
   const app = Fastify({ logger: false })
   let subject
@@ -135,13 +164,16 @@ async function fastifyApp(variant, { issuer, audience, jwksUri, revokedJti }) {
       subject = () => 'anonymous'
       break
     case 'tokenguard':
-    case 'tokenguard-revocation': {
+    case 'tokenguard-revocation':
+    case 'tokenguard-redis-revocation':
+    case 'tokenguard-redis-dpop': {
       const jwtAuth = await adapter('fastify')
       await app.register(jwtAuth, {
         issuer,
         audience,
         jwksUri,
         ...(await revocationOption(variant, revokedJti)),
+        ...(await redisOption(variant, { redisSocket, revokedJti })),
       })
       subject = (request) => request.auth.payload.sub
       break
@@ -180,25 +212,65 @@ async function fastifyApp(variant, { issuer, audience, jwksUri, revokedJti }) {
 export const FRAMEWORKS = {
   express: {
     build: expressApp,
-    variants: ['bare', 'noop', 'tokenguard', 'tokenguard-revocation', 'express-jwt', 'oauth2-jwt-bearer'],
+    variants: [
+      'bare',
+      'noop',
+      'tokenguard',
+      'tokenguard-revocation',
+      'tokenguard-redis-revocation',
+      'tokenguard-redis-dpop',
+      'express-jwt',
+      'oauth2-jwt-bearer',
+      'oauth2-jwt-bearer-dpop',
+    ],
   },
-  koa: { build: koaApp, variants: ['bare', 'noop', 'tokenguard', 'tokenguard-revocation', 'koa-jwt'] },
+  koa: {
+    build: koaApp,
+    variants: [
+      'bare',
+      'noop',
+      'tokenguard',
+      'tokenguard-revocation',
+      'tokenguard-redis-revocation',
+      'tokenguard-redis-dpop',
+      'koa-jwt',
+    ],
+  },
   fastify: {
     build: fastifyApp,
-    variants: ['bare', 'noop', 'tokenguard', 'tokenguard-revocation', 'fastify-jwt', 'fastify-jwt-cache'],
+    variants: [
+      'bare',
+      'noop',
+      'tokenguard',
+      'tokenguard-revocation',
+      'tokenguard-redis-revocation',
+      'tokenguard-redis-dpop',
+      'fastify-jwt',
+      'fastify-jwt-cache',
+    ],
   },
 }
 
+/**
+ * Variants measured in dpop mode (DPoP-bound tokens, a fresh proof per request). tokenguard needs no
+ * option for it: DPoP is allowed by default, with its in-memory replay store on. Variants ending in
+ * `-dpop` (a peer's DPoP, tokenguard with the Redis replay store) run in this mode only.
+ */
+export const DPOP_VARIANTS = new Set(['tokenguard', 'tokenguard-redis-dpop', 'oauth2-jwt-bearer-dpop'])
+
 /** Variants measured warm only: cold, they would measure what another row already does. */
-export const WARM_ONLY = new Set(['noop', 'tokenguard-revocation'])
+export const WARM_ONLY = new Set(['noop', 'tokenguard-revocation', 'tokenguard-redis-revocation'])
 
 export const VARIANT_NAMES = {
   bare: 'bare (no auth)',
   noop: 'one no-op middleware (reference)',
   tokenguard: 'tokenguard',
   'tokenguard-revocation': 'tokenguard + memory revocation store',
+  'tokenguard-redis-revocation': 'tokenguard + Redis revocation store',
+  'tokenguard-redis-dpop': 'tokenguard, DPoP with the Redis replay store',
   'express-jwt': 'express-jwt + jwks-rsa',
   'oauth2-jwt-bearer': 'express-oauth2-jwt-bearer',
+  'oauth2-jwt-bearer-dpop': 'express-oauth2-jwt-bearer, DPoP (no replay protection)',
   'koa-jwt': 'koa-jwt + jwks-rsa',
   'fastify-jwt': '@fastify/jwt + get-jwks',
   'fastify-jwt-cache': '@fastify/jwt + get-jwks (cache: true)',

@@ -6,6 +6,7 @@ import process from 'node:process'
 import { fileURLToPath, URL } from 'node:url'
 import { ALGORITHMS, settings } from './config.js'
 import { makeFixtures } from './fixtures.js'
+import { createDpopClient } from './dpop.js'
 import { runHttpBench } from './http-bench.js'
 import { startJwksServer } from './jwks-server.js'
 import { renderMarkdown } from './report.js'
@@ -64,7 +65,11 @@ const work = mkdtempSync(join(tmpdir(), 'tokenguard-bench-'))
 const jwks = await startJwksServer([])
 try {
   process.stderr.write('Signing tokens…\n')
-  const fixtures = makeFixtures(ALGORITHMS, jwks.issuer, settings.coldPool)
+  // The DPoP client's key never leaves this process: children get tokens bound to its thumbprint.
+  const dpopClient = createDpopClient()
+  const fixtures = makeFixtures(ALGORITHMS, jwks.issuer, settings.coldPool, {
+    boundTo: dpopClient.thumbprint,
+  })
   jwks.setKeys(
     Object.values(fixtures.algs).flatMap((fixture) => (fixture.publicJwk ? [fixture.publicJwk] : [])),
   )
@@ -87,9 +92,18 @@ try {
     await child('memory-bench.js', [out])
     results.memory = { measuredAt: results.environment.date, results: JSON.parse(readFileSync(out, 'utf8')) }
   }
+  if (settings.only.includes('jwe')) {
+    process.stderr.write('Encrypted-token benchmark…\n')
+    const out = join(work, 'jwe.json')
+    await child('jwe-bench.js', [out])
+    results.jwe = { measuredAt: results.environment.date, results: JSON.parse(readFileSync(out, 'utf8')) }
+  }
   if (settings.only.includes('http')) {
     process.stderr.write('HTTP benchmark…\n')
-    results.http = { measuredAt: results.environment.date, ...(await runHttpBench(fixtures, jwks)) }
+    results.http = {
+      measuredAt: results.environment.date,
+      ...(await runHttpBench(fixtures, jwks, dpopClient)),
+    }
   }
 } finally {
   await jwks.close()

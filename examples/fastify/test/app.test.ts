@@ -4,6 +4,10 @@ import request from 'supertest'
 import { createTestIssuer, type TestIssuer } from '@tokenguard/testing'
 import { createApp, ITEMS } from '../src/app.js'
 
+/** No token: a bare Bearer challenge, then the DPoP one (DPoP is allowed by default) with its algorithms. */
+const BARE_CHALLENGES =
+  'Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"'
+
 let issuer: TestIssuer
 let app: FastifyInstance
 
@@ -47,10 +51,10 @@ describe('Fastify example', () => {
     })
   })
 
-  it('challenges a request without a token with a bare Bearer challenge', async () => {
+  it('challenges a request without a token with bare Bearer and DPoP challenges', async () => {
     const res = await get('/me')
     expect(res.statusCode).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer')
+    expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGES)
     expect(res.json()).toMatchObject({ error: 'credentials_required' })
   })
 
@@ -61,7 +65,7 @@ describe('Fastify example', () => {
       .set('Origin', 'https://app.example')
       .set('Access-Control-Request-Method', 'GET')
     expect(res.status).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer')
+    expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGES)
   })
 
   it('rejects an expired token as invalid_token, without echoing it', async () => {

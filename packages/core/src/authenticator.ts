@@ -1,87 +1,41 @@
 import { createVerifier, type Verifier } from './create-verifier.js'
-import { AuthError, ConfigError } from './errors.js'
+import { asBindingMismatch, authenticateDpop, hasDpopHeader } from './dpop/authenticate-dpop.js'
+import { resolveDpop, resolvePublicOrigin, type ResolvedDpop } from './dpop/dpop-options.js'
+import type { RequestUrl } from './dpop/htu.js'
+import { AuthError, ConfigError, isAuthError } from './errors.js'
 import { extractToken, readHeader, type HeadersLike } from './extract-token.js'
+import type { ClientCertificate } from './mtls/certificate.js'
+import { createCertificateBinder } from './mtls/certificate-binding.js'
+import { resolveMtls } from './mtls/mtls-options.js'
 import type { VerifierOptions } from './options.js'
 import type { VerifiedToken } from './types.js'
+import type { RequestAuthOptions } from './request-auth-options.js'
+import { resolveProtectedResource, type ProtectedResource } from './resource/resource-metadata.js'
+import {
+  defaultPublicOrigin,
+  requireAudienceCheck,
+  resolveResource,
+  withResourceAudience,
+  type ProtectedResourceOptions,
+} from './resource/resource-options.js'
+import type { Challenge } from './www-authenticate.js'
 
-/** Options every adapter's middleware accepts besides the verifier's own. */
-export interface RequestAuthOptions<Request> {
-  /**
-   * `true` (default): a request without a token is rejected with 401 `credentials_required`.
-   * `false`: it passes through with no `auth`. An invalid or malformed token is rejected either way.
-   */
-  credentialsRequired?: boolean
-  /**
-   * Finds the token yourself (the framework's request or context is passed). Replaces the default
-   * extraction from the `Authorization` header; return `undefined`, `null` or `''` for "no token".
-   * Cannot be combined with `cookie`, `query` or `body`.
-   */
-  getToken?: (request: Request) => string | null | undefined | Promise<string | null | undefined>
-  /**
-   * Also accept the token from this cookie. Default: off.
-   * Security: browsers send cookies automatically; protect such routes against CSRF.
-   */
-  cookie?: string
-  /**
-   * Also accept the token from this query parameter (RFC 6750 §2.3). Default: off.
-   * Security: URLs end up in logs and browser history (RFC 6750 §5.3).
-   */
-  query?: string
-  /**
-   * Also accept the token from this field of an `application/x-www-form-urlencoded` request body
-   * (RFC 6750 §2.2 uses `access_token`). Default: off.
-   *
-   * Only a form body counts: a JSON or multipart body is ignored, and so is the body of a `GET` or `HEAD`
-   * request (RFC 6750 §2.2 forbids `GET`). A repeated or non-string field, or a token also sent in another
-   * place, is a 400 `invalid_request`; `maxTokenLength` bounds the token as for any other source.
-   *
-   * The body is read as your framework parsed it. Express and Koa: register a urlencoded body parser
-   * with a size limit **before** `jwtAuth` (`express.urlencoded({ limit: '16kb' })`, `@koa/bodyparser`);
-   * a form request that reaches `jwtAuth` unparsed fails with a 500 rather than a misleading 401.
-   * Fastify: register `@fastify/formbody` (bounded by `bodyLimit`); with `body` set the plugin
-   * authenticates in `preValidation`, after the body is parsed, instead of `onRequest`.
-   *
-   * Security: unauthenticated clients now get their body parsed before they are refused, so keep the
-   * parser's size limit small; and browsers send form posts cross-site, so protect such routes against
-   * CSRF if the token may come from a page. Cannot be combined with `getToken`.
-   *
-   * @example
-   * ```ts
-   * app.use(express.urlencoded({ extended: false, limit: '16kb' }))
-   * app.use(jwtAuth({ issuer, audience, body: 'access_token' }))
-   * ```
-   */
-  body?: string
-  /**
-   * `true`: let requests that look like a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`)
-   * through **without a token**. Default: `false`: a preflight is authenticated like any other request.
-   *
-   * Security: with `true`, the next handler runs unauthenticated for such requests, and anyone can send
-   * one (it is two header values, not proof of a browser). Every handler that answers `OPTIONS` is then
-   * reachable without a token: Express `app.all()` and `app.use(path, fn)`, Koa plain middleware and
-   * `router.all()`, Fastify `all()` and method lists with `OPTIONS`. Leave it off and register your CORS
-   * middleware (`cors`, `@koa/cors`, `@fastify/cors`) **before** the authentication middleware: it
-   * answers preflights itself, so they never reach `jwtAuth` (Fetch standard, CORS-preflight request).
-   *
-   * @example
-   * ```ts
-   * app.use(cors({ origin: 'https://app.example.com' })) // answers preflights, before jwtAuth
-   * app.use(jwtAuth({ issuer, audience })) // allowPreflight stays false
-   * ```
-   */
-  allowPreflight?: boolean
-}
+export type { RequestAuthOptions } from './request-auth-options.js'
 
 type WithoutVerifierOptions = { [K in keyof VerifierOptions]?: never }
 
 /**
- * Options of an adapter's middleware: the core's {@link VerifierOptions}, or a ready-made `verifier` shared
- * by several middlewares, plus {@link RequestAuthOptions}.
+ * Options of an adapter's middleware: the core's {@link VerifierOptions} (where `resource` may stand in for
+ * `audience`), or a ready-made `verifier` shared by several middlewares, plus {@link RequestAuthOptions} and
+ * {@link ProtectedResourceOptions}.
  */
 export type AuthenticatorOptions<Request> = (
-  (VerifierOptions & { verifier?: never }) | ({ verifier: Verifier } & WithoutVerifierOptions)
+  | (VerifierOptions & { verifier?: never })
+  | (Omit<VerifierOptions, 'audience'> & { audience?: undefined; resource: string; verifier?: never })
+  | ({ verifier: Verifier } & WithoutVerifierOptions)
 ) &
-  RequestAuthOptions<Request>
+  RequestAuthOptions<Request> &
+  ProtectedResourceOptions
 
 /** A value, or the promise of one. */
 export type MaybePromise<T> = T | Promise<T>
@@ -120,6 +74,25 @@ export interface Authenticator<Request> {
   readonly realm: string | undefined
   /** `true` when the `body` option is set: the adapter must authenticate after the body is parsed. */
   readonly readsBody: boolean
+  /** What every challenge of this middleware says (realm, schemes), for guards that run later. */
+  readonly challenge: Challenge
+  /** The RFC 9728 protected resource when `resourceMetadata` is set: adapters serve its document. */
+  readonly resource: ProtectedResource | undefined
+}
+
+/** What only the framework knows about a request; each adapter supplies it. */
+export interface AuthenticatorHooks<Request> {
+  /**
+   * The request's URL as the client sent it: protocol and host as the framework sees them (its
+   * trust-proxy setting applied) and the original path (before a mount point was stripped). Called only
+   * for DPoP requests.
+   */
+  requestUrl?(request: Request): RequestUrl
+  /**
+   * The client certificate of the request's TLS connection (see `socketCertificate`), or `undefined`.
+   * Called only for certificate-bound tokens, when `mtls.getCertificate` is not set.
+   */
+  clientCertificate?(request: Request): ClientCertificate | undefined
 }
 
 const REQUEST_OPTIONS = [
@@ -129,7 +102,12 @@ const REQUEST_OPTIONS = [
   'query',
   'body',
   'allowPreflight',
+  'dpop',
+  'publicOrigin',
+  'mtls',
   'verifier',
+  'resource',
+  'resourceMetadata',
 ]
 
 function splitOptions(options: Record<string, unknown>) {
@@ -147,13 +125,16 @@ function check(value: unknown, option: string, type: 'boolean' | 'function' | 's
 }
 
 function resolveVerifier(own: Record<string, unknown>, rest: Record<string, unknown>): Verifier {
-  if (own.verifier === undefined) return createVerifier(rest as unknown as VerifierOptions)
+  const resource = resolveResource(own.resource)
+  if (own.verifier === undefined)
+    return createVerifier(withResourceAudience(rest, resource) as unknown as VerifierOptions)
   const verifier = own.verifier as Partial<Verifier> | null
   if (typeof verifier !== 'object' || verifier === null || typeof verifier.verifyNow !== 'function')
     throw new ConfigError('verifier', 'must be a verifier made by createVerifier()')
   const [other] = Object.keys(rest)
   if (other !== undefined)
     throw new ConfigError(other, 'cannot be combined with "verifier": set it when creating the verifier')
+  if (resource !== undefined) requireAudienceCheck(verifier as Verifier, 'verifier')
   return verifier as Verifier
 }
 
@@ -168,7 +149,10 @@ function resolveVerifier(own: Record<string, unknown>, rest: Record<string, unkn
  * const auth = await authenticator.authenticate(req, { method: req.method, headers: req.headers, rawHeaders: req.rawHeaders })
  * ```
  */
-export function createAuthenticator<Request>(options: AuthenticatorOptions<Request>): Authenticator<Request> {
+export function createAuthenticator<Request>(
+  options: AuthenticatorOptions<Request>,
+  hooks: AuthenticatorHooks<Request> = {},
+): Authenticator<Request> {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'must be an object')
   const { own, rest } = splitOptions(options as unknown as Record<string, unknown>)
   check(own.credentialsRequired, 'credentialsRequired', 'boolean')
@@ -191,13 +175,63 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
   const cookie = own.cookie as string | undefined
   const query = own.query as string | undefined
   const body = own.body as string | undefined
+  const dpop = resolveDpop(own.dpop)
+  const publicOrigin = resolvePublicOrigin(own.publicOrigin ?? defaultPublicOrigin(own.resource as string))
+  const protectedResource = resolveProtectedResource(options as unknown as Record<string, unknown>, dpop)
+  if (dpop?.mode === 'required') {
+    // RFC 9449 §7.1: a DPoP request carries its token in the Authorization header, nowhere else.
+    const source = ['getToken', 'cookie', 'query', 'body'].find((name) => own[name] !== undefined)
+    if (source !== undefined) throw new ConfigError(source, 'cannot be combined with dpop.mode "required"')
+  }
+  const mtls = resolveMtls<Request>(own.mtls, dpop?.mode)
+  const clientCertificate = hooks.clientCertificate
+  const certificates =
+    mtls === undefined
+      ? undefined
+      : createCertificateBinder(
+          mtls,
+          clientCertificate === undefined ? undefined : (request: Request) => clientCertificate(request),
+          realm,
+        )
+  const challenge: Challenge = Object.freeze({
+    ...(dpop === undefined
+      ? { realm }
+      : { realm, bearer: dpop.mode !== 'required', dpopAlgorithms: dpop.algorithms }),
+    ...(protectedResource === undefined ? {} : { resourceMetadata: protectedResource.metadataUrl }),
+  })
 
-  function withToken(token: string | null | undefined): VerifiedToken | null | Promise<VerifiedToken> {
+  /** Answers a refusal in the request's scheme, with both challenges when both are accepted. */
+  function refuse(error: unknown, scheme: 'Bearer' | 'DPoP' | undefined, token?: string): unknown {
+    if ((dpop === undefined && protectedResource === undefined) || !isAuthError(error)) return error
+    const refusal = (
+      scheme === 'Bearer' && dpop !== undefined ? asBindingMismatch(error) : error
+    ) as AuthError
+    const nonce = scheme === 'DPoP' ? dpop?.nonces?.current(Date.now()) : undefined
+    return refusal.withChallenge({ ...challenge, scheme, nonce })
+  }
+
+  function urlOf(request: Request, facts: RequestFacts): RequestUrl | undefined {
+    if (hooks.requestUrl !== undefined) return hooks.requestUrl(request)
+    // Without the adapter's view, only a configured public origin can say where the request was sent.
+    return publicOrigin === undefined || facts.url === undefined
+      ? undefined
+      : { protocol: '', host: '', path: facts.url }
+  }
+
+  function withToken(
+    token: string | null | undefined,
+    request: Request,
+  ): VerifiedToken | null | Promise<VerifiedToken> {
     if (token === undefined || token === null || token === '') {
       if (!credentialsRequired) return null
       throw new AuthError('credentials_required', realm === undefined ? {} : { realm })
     }
-    return verifier.verifyNow(token)
+    if (certificates === undefined) return verifier.verifyNow(token)
+    // A cached token stays synchronous: the certificate check is too unless `getCertificate` is async.
+    const verified = verifier.verifyNow(token, certificates.bearerVerifyOptions)
+    return verified instanceof Promise
+      ? verified.then((result) => certificates.bind(result, request))
+      : certificates.bind(verified, request)
   }
 
   function authenticateNow(request: Request, facts: RequestFacts): MaybePromise<VerifiedToken | null> {
@@ -205,9 +239,75 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
     // prototype per request): `method` and `url` are read only when they matter.
     const headers = facts.headers
     if (allowPreflight && isPreflight(headers, facts)) return null
-    if (getToken) return callGetToken(getToken, request).then(withToken)
-    // Absent sources are passed as `undefined`, which extractToken ignores: one object, no spreads.
-    const token = extractToken(headers, {
+    if (dpop === undefined)
+      return protectedResource === undefined
+        ? authenticateBearer(request, facts)
+        : rechallenged(() => authenticateBearer(request, facts))
+    const authorization = readHeader(headers, 'authorization')
+    if (typeof authorization === 'string' && DPOP_SCHEME.test(authorization))
+      return authenticateWithProof(request, facts, dpop)
+    let token: string | undefined
+    try {
+      const outcome = authenticateBearer(request, facts, (found) => {
+        token = found
+        // RFC 9449 §7.2: a proof goes with the DPoP scheme only.
+        if (found !== undefined && hasDpopHeader(headers))
+          throw new AuthError('invalid_request', {
+            reason: {
+              message: 'a DPoP proof is sent with a Bearer token',
+              actual: 'Bearer with DPoP header',
+            },
+          })
+      })
+      return outcome instanceof Promise
+        ? outcome.catch((error: unknown) => Promise.reject(refuse(error, 'Bearer', token)))
+        : outcome
+    } catch (error) {
+      throw refuse(error, token === undefined ? undefined : 'Bearer', token)
+    }
+  }
+
+  /** Runs `attempt`, answering its refusals with this middleware's challenge (`resource_metadata`). */
+  function rechallenged(
+    attempt: () => MaybePromise<VerifiedToken | null>,
+  ): MaybePromise<VerifiedToken | null> {
+    try {
+      const outcome = attempt()
+      return outcome instanceof Promise
+        ? outcome.catch((error: unknown) => Promise.reject(refuse(error, undefined)))
+        : outcome
+    } catch (error) {
+      throw refuse(error, undefined)
+    }
+  }
+
+  /** The `DPoP` scheme: the token from the Authorization header, verified with its proof. */
+  function authenticateWithProof(
+    request: Request,
+    facts: RequestFacts,
+    resolved: ResolvedDpop,
+  ): Promise<VerifiedToken> {
+    try {
+      const token = extractToken(facts.headers, { ...sources(facts), scheme: 'DPoP' }) as string
+      const dpopFacts = {
+        method: facts.method,
+        headers: facts.headers,
+        rawHeaders: facts.rawHeaders,
+        url: urlOf(request, facts),
+      }
+      const checkCertificate =
+        certificates === undefined ? undefined : (payload: object) => certificates.check(payload, request)
+      return authenticateDpop(verifier, resolved, publicOrigin, token, dpopFacts, checkCertificate).catch(
+        (error: unknown) => Promise.reject(refuse(error, 'DPoP')),
+      )
+    } catch (error) {
+      return Promise.reject(refuse(error, 'DPoP'))
+    }
+  }
+
+  /** Where else a token may be, besides the Authorization header. Absent sources stay `undefined`. */
+  function sources(facts: RequestFacts) {
+    return {
       rawHeaders: facts.rawHeaders,
       cookie,
       query,
@@ -216,8 +316,27 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
       method: body === undefined ? undefined : facts.method,
       parsedBody: body === undefined ? undefined : facts.body,
       realm,
-    })
-    return withToken(token)
+    }
+  }
+
+  /** The Bearer scheme (and the other sources); `found` learns the token before it is verified. */
+  function authenticateBearer(
+    request: Request,
+    facts: RequestFacts,
+    found?: (token: string | undefined) => void,
+  ): MaybePromise<VerifiedToken | null> {
+    if (getToken)
+      return callGetToken(getToken, request).then((token) => {
+        found?.(token ?? undefined)
+        return withToken(token, request)
+      })
+    const token = extractToken(facts.headers, sources(facts))
+    found?.(token)
+    if (token !== undefined && dpop?.mode === 'required')
+      throw new AuthError('credentials_required', {
+        reason: { message: 'the request uses the Bearer scheme and dpop.mode is "required"' },
+      })
+    return withToken(token, request)
   }
 
   return {
@@ -227,8 +346,13 @@ export function createAuthenticator<Request>(options: AuthenticatorOptions<Reque
     verifier,
     realm,
     readsBody: body !== undefined,
+    challenge,
+    resource: protectedResource,
   }
 }
+
+/** An Authorization header of the `DPoP` scheme (RFC 9449 §7.1), whatever follows. */
+const DPOP_SCHEME = /^dpop(?: |$)/i
 
 /** A CORS preflight: `OPTIONS` with `Access-Control-Request-Method` (the header is checked first). */
 function isPreflight(headers: HeadersLike, facts: RequestFacts): boolean {

@@ -1,4 +1,4 @@
-import { refuseUnverifiedBinding } from './binding.js'
+import { readBinding, type BindingMethod } from './binding.js'
 import {
   checkClaims,
   checkTimes,
@@ -9,6 +9,8 @@ import {
 import { deepFreeze } from './deep-freeze.js'
 import { errorText, verifyChannel, type VerifyMessage } from './diagnostics.js'
 import { AuthError, explain, type ReasonDetails } from './errors.js'
+import { openEncryptedToken } from './jwe/decrypt-token.js'
+import { checkProtection, isEncrypted } from './jwe/nested-token.js'
 import { verifySignature } from './keys/verify-signature.js'
 import { toAuthError } from './map-error.js'
 import type { VerifierOptions } from './options.js'
@@ -29,20 +31,31 @@ import { parseCompactToken } from './token-syntax.js'
 import type { TokenHeader, TokenPayload, VerifiedToken } from './types.js'
 import { traceVerification } from './verify-tracing.js'
 
+/** Options of one verification. */
+export interface VerifyOptions {
+  /**
+   * The proofs of possession the caller checks itself after this verification: a token bound by one of
+   * these methods (`cnf.jkt` for `'dpop'`, `cnf["x5t#S256"]` for `'mtls'`) is then returned rather than
+   * refused, and **the caller must compare its `cnf` to the proof**. The adapters' authenticator does.
+   * Default: none, so every token with a `cnf` claim is refused (`binding_unverified`).
+   */
+  bindingsCheckedByCaller?: readonly BindingMethod[]
+}
+
 /** Verifies bearer JWTs. Create one per API at start-up and share it: it owns the key and token caches. */
 export interface Verifier {
   /**
    * Verifies a compact JWT: syntax, algorithm, signature, issuer, audience, times, type and your checks.
    * @throws AuthError with a stable `code`; `keys_unavailable` (503) when keys cannot be fetched.
    */
-  verify(token: string): Promise<VerifiedToken>
+  verify(token: string, options?: VerifyOptions): Promise<VerifiedToken>
   /**
    * The same verification, but the result itself, not a promise, when it is available at once: a token
    * served from the verified-token cache (with fresh keys, no `isRevoked` hook, and a `revocation` store that
    * answers synchronously, as the memory store does). Otherwise a promise.
    * Adapters use it to spare every cached request an asynchronous hop. May throw `AuthError` synchronously.
    */
-  verifyNow(token: string): VerifiedToken | Promise<VerifiedToken>
+  verifyNow(token: string, options?: VerifyOptions): VerifiedToken | Promise<VerifiedToken>
   /** Counters of the verified-token cache (all zero when it is off). */
   cacheStats(): TokenCacheStats
   /**
@@ -65,19 +78,42 @@ export interface Verifier {
    * ```
    */
   ready(): Promise<void>
+  /**
+   * Forgets what the verifier learnt about `iss` from an issuer template or `resolveIssuer` (trusted or
+   * refused), e.g. for an off-boarded tenant: its next token asks again, and its tokens in the
+   * verified-token cache are verified again. Returns whether anything was known. Listed issuers stay.
+   */
+  forgetIssuer(iss: string): boolean
   /** The `realm` of challenges, for adapters that build errors themselves. */
   readonly realm: string | undefined
+  /**
+   * The audiences a token must name (one of them in `aud`), or `null` when the audience check is skipped
+   * (`audience: null`). Read by `resource` next to a shared verifier, which refuses `null`.
+   */
+  readonly audience: readonly string[] | null
 }
+
+/** The binding methods the caller of one verification checks itself. */
+type Checked = readonly BindingMethod[] | undefined
 
 const NO_CACHE_STATS: TokenCacheStats = Object.freeze({ hits: 0, misses: 0, size: 0, bytes: 0 })
 
-function selectIssuer(config: ResolvedOptions, iss: unknown): TrustedIssuer {
+function selectIssuer(
+  config: ResolvedOptions,
+  iss: unknown,
+  payload: Record<string, unknown>,
+): TrustedIssuer | Promise<TrustedIssuer> {
   const anyIssuer = config.issuers.get(null)
   if (anyIssuer) return anyIssuer
   // The unverified `iss` only picks an entry of the allowlist; nothing is derived from it.
   const trusted = typeof iss === 'string' ? config.issuers.get(iss) : undefined
-  if (!trusted) throw untrustedIssuer(config, iss)
-  return trusted
+  if (trusted) return trusted
+  // Not listed: a tenant of an issuer template, or an issuer `resolveIssuer` vouches for (issuers/).
+  if (config.directory)
+    return config.directory
+      .select(iss, payload)
+      .then((found) => found ?? Promise.reject(untrustedIssuer(config, iss)))
+  throw untrustedIssuer(config, iss)
 }
 
 /**
@@ -153,9 +189,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  async function verifyFully(token: string): Promise<VerifiedToken> {
-    const { header, payload, segments } = parseCompactToken(token)
-    const trusted = selectIssuer(config, payload.iss)
+  async function verifyFully(token: string, checked: Checked): Promise<VerifiedToken> {
+    // An encrypted token (nested JWT) is opened first; the signed JWT inside is verified as any other.
+    const opened =
+      config.decryption !== undefined && isEncrypted(token)
+        ? await openEncryptedToken(token, config.decryption)
+        : undefined
+    const jws = opened === undefined ? token : opened.jws
+    const { header, payload, segments } = parseCompactToken(jws)
+    const selected = selectIssuer(config, payload.iss, payload)
+    const trusted = selected instanceof Promise ? await selected : selected
+    if (opened !== undefined || trusted.decryption !== undefined)
+      checkProtection(opened, trusted, payload.iss)
     const alg = header.alg as string
     // Cheap header rules first, so a token that cannot pass costs no key lookup or fetch.
     if (!trusted.algorithms.includes(alg)) throw algorithmNotAllowed(alg, trusted)
@@ -166,14 +211,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const key =
       trusted.keys.knownKey?.(alg, header.kid, nowMs) ?? (await lookUpKey(trusted, header, segments))
     // The segments are canonical base64url (ASCII), so latin1 gives the exact signing input bytes.
-    const signingInput = Buffer.from(token.slice(0, token.length - segments[2].length - 1), 'latin1')
+    const signingInput = Buffer.from(jws.slice(0, jws.length - segments[2].length - 1), 'latin1')
     const valid = await verifySignature(alg, key, signingInput, Buffer.from(segments[2], 'base64url'))
     if (!valid) throw signatureInvalid(header, trusted)
     const times = checkClaims(payload, trusted.issuer, nowMs, policy)
-    refuseUnverifiedBinding(payload)
+    // A provider profile's mandatory checks (profiles/): before `validate`, which cannot replace them.
+    config.profile?.check(payload)
+    // Before the cache: a token bound in a way this caller cannot check is never stored.
+    readBinding(payload, checked)
     revocation?.checkLifetime(times)
     if (config.validate) await runValidate(config.validate, payload as TokenPayload, header as TokenHeader)
     const result: VerifiedToken = { payload: payload as TokenPayload, header: header as TokenHeader, token }
+    if (opened !== undefined) (result as { encryption: object }).encryption = opened.encryption
     // The walk that freezes the result also weighs it: the cache's charge costs no second pass.
     const resultBytes = deepFreeze(result)
     if (cache) {
@@ -207,14 +256,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return explain(failure, details).withRealm(config.realm)
   }
 
-  /** Serves a cache hit: its times re-checked against the clock now (revocation is checked by the caller). */
-  function serveCached(token: string, cached: CachedVerification, nowMs: number): VerifiedToken {
+  /**
+   * Serves a cache hit: its times re-checked against the clock now, and its binding against what this
+   * caller checks (revocation is checked by the caller).
+   */
+  function serveCached(
+    token: string,
+    cached: CachedVerification,
+    nowMs: number,
+    checked: Checked,
+  ): VerifiedToken {
     try {
       checkTimes(cached, nowMs, policy)
     } catch (error) {
       cache?.delete(token)
       throw error
     }
+    readBinding(cached.result.payload, checked)
     return cached.result
   }
 
@@ -224,17 +282,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cached: CachedVerification | undefined,
     refreshing: Promise<void> | undefined,
     trace: VerifyMessage | undefined,
+    checked: Checked,
   ) {
     let result: VerifiedToken | undefined
     try {
       if (cached !== undefined) {
         if (refreshing !== undefined) await refreshing
         if (cache?.isCurrent(cached)) {
-          result = serveCached(token, cached, config.now())
+          result = serveCached(token, cached, config.now(), checked)
           if (trace) trace.cached = true
         } else cache?.invalidate(token)
       }
-      result ??= await verifyFully(token)
+      result ??= await verifyFully(token, checked)
       // Revocation is never cached: it runs on every request, hit or miss. The store first, then the hook.
       if (revocation) await revocation.check(result.payload)
       if (config.isRevoked) await checkRevocation(config.isRevoked, result)
@@ -245,7 +304,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /** `trace` is the event context when someone subscribes to `tokenguard:verify`, else `undefined`. */
-  function verifyNow(token: string, trace?: VerifyMessage): VerifiedToken | Promise<VerifiedToken> {
+  function verifyNow(
+    token: string,
+    trace: VerifyMessage | undefined,
+    checked: Checked,
+  ): VerifiedToken | Promise<VerifiedToken> {
     try {
       if (typeof token !== 'string' || token.length === 0 || token.length > config.maxTokenLength) {
         throw new AuthError('token_malformed', {
@@ -259,12 +322,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         })
       }
       const cached = cache?.get(token)
-      if (cached === undefined) return verifyLater(token, undefined, undefined, trace)
+      if (cached === undefined) return verifyLater(token, undefined, undefined, trace, checked)
       const nowMs = config.now()
       // A hit never reaches the key source, so it keeps the JWK Set fresh here; usually a no-op.
       const refreshing = cached.issuer.keys.freshen?.(nowMs)
-      if (refreshing !== undefined || config.isRevoked) return verifyLater(token, cached, refreshing, trace)
-      const result = serveCached(token, cached, nowMs)
+      if (refreshing !== undefined || config.isRevoked)
+        return verifyLater(token, cached, refreshing, trace, checked)
+      const result = serveCached(token, cached, nowMs, checked)
       if (trace) trace.cached = true
       // A store that answers at once keeps the hit synchronous; only a promise is waited for.
       const pending = revocation?.check(result.payload)
@@ -285,16 +349,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /** The public entry: traced only while `tokenguard:verify` has a subscriber, else no cost at all. */
-  function verifyNowTraced(token: string): VerifiedToken | Promise<VerifiedToken> {
-    return verifyChannel.hasSubscribers ? traceVerification(token, verifyNow) : verifyNow(token)
+  function verifyNowTraced(token: string, options?: VerifyOptions): VerifiedToken | Promise<VerifiedToken> {
+    const checked = options?.bindingsCheckedByCaller
+    return verifyChannel.hasSubscribers
+      ? traceVerification(token, (traced, trace) => verifyNow(traced, trace, checked))
+      : verifyNow(token, undefined, checked)
   }
 
   return {
     // An async wrapper, so that even a synchronous failure of verifyNow becomes a rejection.
-    verify: async (token) => verifyNowTraced(token),
+    verify: async (token, options) => verifyNowTraced(token, options),
     verifyNow: verifyNowTraced,
     ready: () => loadKeys(config),
     cacheStats: () => cache?.stats() ?? NO_CACHE_STATS,
+    forgetIssuer: (iss) => config.directory?.forget(iss) ?? false,
     realm: config.realm,
+    audience: config.audience === null ? null : Object.freeze([...config.audience]),
   }
 }

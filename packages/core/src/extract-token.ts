@@ -32,11 +32,19 @@ export interface ExtractTokenOptions {
   parsedBody?: unknown
   /** `realm` of the challenge in errors. */
   realm?: string
+  /**
+   * The scheme of the `Authorization` header: `'Bearer'` (default) or `'DPoP'` (RFC 9449 §7.1, for
+   * callers that verify the request's proof). A header of another scheme carries no token.
+   */
+  scheme?: 'Bearer' | 'DPoP'
 }
 
 /** RFC 6750 §2.1: `Bearer` (any case), `1*SP`, then the `b64token`. */
 const BEARER_CREDENTIALS = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 const BEARER = /^bearer$/i
+/** RFC 9449 §7.1: `DPoP`, `1*SP`, then the token (same `token68` syntax). */
+const DPOP_CREDENTIALS = /^dpop +([A-Za-z0-9\-._~+/]+=*)$/i
+const DPOP = /^dpop$/i
 
 /** One header of any `HeadersLike`, `undefined` when absent. */
 export function readHeader(headers: HeadersLike, name: string): string | string[] | undefined {
@@ -64,15 +72,22 @@ function single(
   return value[0]
 }
 
-function fromAuthorization(value: string | undefined, realm: string | undefined): string | undefined {
+function fromAuthorization(
+  value: string | undefined,
+  realm: string | undefined,
+  dpop: boolean,
+): string | undefined {
   if (value === undefined || value === '') return undefined
-  const credentials = BEARER_CREDENTIALS.exec(value)
+  const credentials = (dpop ? DPOP_CREDENTIALS : BEARER_CREDENTIALS).exec(value)
   if (credentials) return credentials[1]
   // Another scheme (Basic, …) is not ours: the request simply has no bearer credentials. A bearer
   // header that is not well formed is an invalid request.
   const scheme = value.split(/[ \t]/, 1)[0] as string
-  if (BEARER.test(scheme))
-    throw invalidRequest(realm, 'the Authorization header holds a Bearer credential that is not well formed')
+  if ((dpop ? DPOP : BEARER).test(scheme))
+    throw invalidRequest(
+      realm,
+      `the Authorization header holds a ${dpop ? 'DPoP' : 'Bearer'} credential that is not well formed`,
+    )
   return undefined
 }
 
@@ -180,7 +195,11 @@ export function extractToken(headers: HeadersLike, options: ExtractTokenOptions 
   const { realm } = options
   if (options.rawHeaders && countRawAuthorization(options.rawHeaders) > 1)
     throw invalidRequest(realm, 'the Authorization header is repeated')
-  let token = fromAuthorization(single(readHeader(headers, 'authorization'), realm, 'Authorization'), realm)
+  let token = fromAuthorization(
+    single(readHeader(headers, 'authorization'), realm, 'Authorization'),
+    realm,
+    options.scheme === 'DPoP',
+  )
   if (options.cookie !== undefined) {
     const cookieHeader = single(readHeader(headers, 'cookie'), realm, 'Cookie')
     const fromCookieHeader = fromCookie(cookieHeader, options.cookie, realm)

@@ -9,6 +9,7 @@ import {
   type ClaimPath,
 } from './claim-values.js'
 import type { TokenPayload, VerifiedToken } from './types.js'
+import type { Challenge } from './www-authenticate.js'
 
 /**
  * A guard checks an already verified token. It throws `credentials_required` (401) when the request was
@@ -16,7 +17,11 @@ import type { TokenPayload, VerifiedToken } from './types.js'
  * wrap guards as their framework's handlers.
  */
 export interface Guard {
-  (auth: VerifiedToken | null | undefined, realm?: string): void
+  /**
+   * `context` is the challenge of the middleware that authenticated the request (its `challenge`), or
+   * just its `realm`: the refusal then answers in the request's scheme (Bearer or DPoP).
+   */
+  (auth: VerifiedToken | null | undefined, context?: string | Challenge): void
   /** What the guard requires, for documentation and route metadata. */
   readonly requirement: GuardRequirement
 }
@@ -66,9 +71,15 @@ function guard(
   check: (payload: TokenPayload) => boolean,
   scope?: readonly string[],
 ): Guard {
-  const fn = (auth: VerifiedToken | null | undefined, realm?: string) => {
-    if (!auth) throw new AuthError('credentials_required', realm === undefined ? {} : { realm })
-    const options = { ...(scope ? { scope } : {}), ...(realm === undefined ? {} : { realm }) }
+  const fn = (auth: VerifiedToken | null | undefined, context?: string | Challenge) => {
+    const challenge = challengeOf(auth, context)
+    // With RFC 9728 metadata (MCP clients), the 401 says which scopes to ask for (RFC 6750 §3).
+    if (!auth)
+      throw new AuthError('credentials_required', {
+        challenge,
+        ...(scope && challenge.resourceMetadata !== undefined ? { scope } : {}),
+      })
+    const options = { ...(scope ? { scope } : {}), challenge }
     let granted: boolean
     try {
       granted = check(auth.payload as TokenPayload)
@@ -84,6 +95,17 @@ function guard(
       throw new AuthError('insufficient_scope', { ...options, reason: denial(requirement, auth.payload) })
   }
   return Object.assign(fn, { requirement })
+}
+
+/** The request's challenge: the middleware's, answered in the scheme the token came with. */
+function challengeOf(
+  auth: VerifiedToken | null | undefined,
+  context: string | Challenge | undefined,
+): Challenge {
+  if (context === undefined) return {}
+  if (typeof context === 'string') return { realm: context }
+  if (context.dpopAlgorithms === undefined || !auth) return context
+  return { ...context, scheme: auth.binding?.method === 'dpop' ? 'DPoP' : 'Bearer' }
 }
 
 /** Claim guards report as `predicate` with `claim` set: a guard over claims, as `requireClaims` is. */

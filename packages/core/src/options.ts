@@ -1,5 +1,8 @@
 import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
+import type { DecryptionOptions } from './jwe/decryption-types.js'
+import type { IssuerCacheOptions, IssuerResolver } from './issuers/issuer-options.js'
+import type { ProviderProfile } from './profiles/profile.js'
 import type { RevocationStore } from './revocation/revocation-store.js'
 import type { TokenHeader, TokenPayload } from './types.js'
 
@@ -34,6 +37,28 @@ export interface IssuerConfig {
   secret?: string | Uint8Array | KeyObject
   /** Algorithms accepted for this issuer. Default: the verifier's `algorithms`. */
   algorithms?: Algorithm[]
+  /** Keys that decrypt this issuer's encrypted access tokens (nested JWTs). Default: none. */
+  decryption?: DecryptionOptions
+  /**
+   * For an issuer template (`issuer` holding `{tenantid}`): the claim that must equal the tenant id in `iss`.
+   * Default: `tid` for Microsoft hosts (`login.microsoftonline.com`, `sts.windows.net`, national clouds);
+   * required otherwise. See docs/multi-tenant.md.
+   */
+  tenantClaim?: string
+  /**
+   * For an issuer template: the tenant ids trusted (exact, case-sensitive). A template requires this or
+   * `isTenantAllowed`.
+   *
+   * Security: without an allowlist a template would trust every tenant of the provider, and anyone can
+   * create a tenant at most providers (Entra ID included).
+   */
+  tenants?: string[]
+  /**
+   * For an issuer template: decides whether a tenant id is trusted (exactly `true` trusts it). Called at
+   * most once per tenant per `issuerCache.ttl` (refusals remembered `issuerCache.negativeTtl`), within
+   * `issuerCache.maxResolvesPerMinute`; a throw or rejection is a 503 `keys_unavailable`.
+   */
+  isTenantAllowed?: (tenantId: string) => boolean | Promise<boolean>
 }
 
 /** Options of the remote JWK Set fetcher and cache. All durations in milliseconds. */
@@ -178,10 +203,48 @@ export interface VerifierOptions {
   cache?: TokenCacheOptions | false
   /** Current time in milliseconds since the epoch (for tests). Default: `Date.now`. */
   now?: () => number
-  /** Longest token accepted, in characters, checked before any decoding. Default: 8 192. */
+  /**
+   * Longest token accepted, in characters, checked before any decoding. Default: 8 192, or 16 384 when
+   * an issuer has `decryption` keys (a nested token is about 4/3 of its signed JWT plus ~350 characters).
+   */
   maxTokenLength?: number
+  /**
+   * Keys that decrypt encrypted access tokens (nested JWTs) of the issuer(s) named by `issuer`; with a
+   * list of {@link IssuerConfig}s, set it on each. Default: none (five-segment tokens are refused).
+   */
+  decryption?: DecryptionOptions
   /** `realm` attribute of `WWW-Authenticate` challenges. Default: none. */
   realm?: string
+  /**
+   * Looks up an issuer that `issuer` does not list (e.g. a SaaS tenant in your database): returns where its
+   * keys are (`jwksUri`, `keys` or `secret`: it is never discovered from its `iss`) or `undefined` to refuse
+   * it. Answers are cached (`issuerCache`); calls are bounded by `issuerCache.maxResolvesPerMinute`. A
+   * throw or rejection refuses the token with `keys_unavailable` (503). With it, `issuer` may be omitted
+   * (`[]` in TypeScript). `verifier.forgetIssuer(iss)` drops an answer (an off-boarded tenant).
+   *
+   * Security: your resolver decides which issuers are trusted; each resolved issuer's keys verify only
+   * tokens whose `iss` is that issuer.
+   *
+   * @example
+   * ```ts
+   * createVerifier({
+   *   issuer: [],
+   *   audience: 'https://api.example.com',
+   *   resolveIssuer: async (iss) => {
+   *     const tenant = await tenants.byIssuer(iss)
+   *     return tenant && { jwksUri: tenant.jwksUri }
+   *   },
+   * })
+   * ```
+   */
+  resolveIssuer?: IssuerResolver
+  /** The cache of issuers found by templates and `resolveIssuer`: sizes and lifetimes. */
+  issuerCache?: IssuerCacheOptions
+  /**
+   * Set by `profiles.<provider>(…)`: the provider's mandatory checks, run on every token before `validate`.
+   * Do not set it yourself; spread a profile instead. See docs/providers.md.
+   */
+  profile?: ProviderProfile
   /**
    * Hosts that may be reached over plain `http:` for the issuer's discovery document, `jwksUri` and a
    * discovered `jwks_uri` (and any later remote endpoint, such as introspection): each entry a

@@ -38,7 +38,7 @@ function isCanonicalBase64url(segment: string): boolean {
 }
 
 /** Rejects a segment that is not canonical base64url: one spelling per token. */
-function checkSegment(segment: string): void {
+export function checkSegment(segment: string): void {
   if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment))
     throw malformed('a segment is not canonical base64url (no padding, whitespace or non-zero unused bits)')
 }
@@ -76,7 +76,7 @@ function jsonDepth(text: string): number {
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** `part` names the segment in the error's `claim` when it decodes but is not UTF-8 JSON (diagnostics). */
-function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
+export function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
   checkSegment(segment)
   try {
     const text = UTF8.decode(Buffer.from(segment, 'base64url'))
@@ -94,7 +94,7 @@ function decodeSegment(segment: string, part: 'header' | 'payload'): unknown {
   }
 }
 
-function isJsonObject(value: unknown): value is Record<string, unknown> {
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
@@ -108,7 +108,7 @@ export function parseCompactToken(token: string): UnverifiedToken {
   if (segments.length !== 3)
     throw malformed(
       segments.length === 5
-        ? 'the token has 5 segments: an encrypted JWT (JWE), which is not accepted'
+        ? 'the token has 5 segments: an encrypted JWT (JWE), and no issuer has a decryption key'
         : `the token has ${segments.length} segments, not 3`,
     )
   const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]

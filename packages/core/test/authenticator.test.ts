@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { createAuthenticator, createVerifier, type AuthenticatorOptions } from '@tokenguard/core'
+import { withDpop } from './support/challenge.js'
 import { AUDIENCE, claims, ISSUER, makeKey, NOW, sign, type TestKey } from './support/keys.js'
 
 interface FakeRequest {
@@ -28,12 +29,16 @@ describe('createAuthenticator', () => {
     expect(auth?.payload.sub).toBe('user-1')
   })
 
-  it('rejects a request without a token with a bare challenge carrying the realm', async () => {
+  it('rejects a request without a token with bare challenges carrying the realm', async () => {
+    // DPoP is allowed by default: the Bearer challenge, then the DPoP one with its algorithms.
     await expect(make({ realm: 'api' }).authenticate({}, get())).rejects.toMatchObject({
       code: 'credentials_required',
       status: 401,
-      headers: { 'WWW-Authenticate': 'Bearer realm="api"' },
+      headers: { 'WWW-Authenticate': withDpop('Bearer realm="api"', 'api') },
     })
+    await expect(
+      make({ realm: 'api', dpop: { mode: 'disabled' } }).authenticate({}, get()),
+    ).rejects.toMatchObject({ headers: { 'WWW-Authenticate': 'Bearer realm="api"' } })
   })
 
   it('lets a request without a token through with credentialsRequired: false, but not a bad token', async () => {

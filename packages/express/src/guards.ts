@@ -1,7 +1,7 @@
 import * as core from '@tokenguard/core'
 import type { Guard, GuardRequirement } from '@tokenguard/core'
 import type { RequestHandler } from 'express'
-import { realmOf } from './jwt-auth.js'
+import { challengeOf } from './jwt-auth.js'
 
 /** An Express handler enforcing a guard on `req.auth`, with the guard's requirement for route metadata. */
 export type GuardHandler = RequestHandler & { readonly requirement: GuardRequirement }
@@ -11,7 +11,7 @@ export function toHandler(guard: Guard): GuardHandler {
   const handler: RequestHandler = (req, _res, next) => {
     try {
       // Own property only: an `auth` inherited through a polluted `Object.prototype` is no token.
-      guard(Object.hasOwn(req, 'auth') ? req.auth : undefined, realmOf(req))
+      guard(Object.hasOwn(req, 'auth') ? req.auth : undefined, challengeOf(req))
     } catch (error) {
       return next(error)
     }

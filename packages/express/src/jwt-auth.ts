@@ -1,5 +1,13 @@
-import { createAuthenticator, type AuthenticatorOptions, type VerifiedToken } from '@tokenguard/core'
+import {
+  createAuthenticator,
+  type AuthenticatorOptions,
+  type Challenge,
+  type RequestUrl,
+  socketCertificate,
+  type VerifiedToken,
+} from '@tokenguard/core'
 import type { Request, RequestHandler } from 'express'
+import { serveMetadata } from './resource-metadata.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -18,12 +26,31 @@ declare global {
  */
 export type JwtAuthOptions = AuthenticatorOptions<Request>
 
-// Guards run later on the same request and need the realm for their challenges.
-const realms = new WeakMap<Request, string>()
+// Guards run later on the same request and need its challenge (realm, schemes).
+const challenges = new WeakMap<Request, Challenge>()
 
-/** The `realm` configured by the `jwtAuth()` that handled `req`. */
-export function realmOf(req: Request): string | undefined {
-  return realms.get(req)
+/** The challenge of the `jwtAuth()` that handled `req`. */
+export function challengeOf(req: Request): Challenge | undefined {
+  return challenges.get(req)
+}
+
+/**
+ * Where the client sent the request, as Express sees it: `req.protocol` and the host follow `trust proxy`
+ * (`X-Forwarded-Proto`, `X-Forwarded-Host` only from a trusted proxy), and `originalUrl` keeps the mount
+ * path. The host is read as Express 5's `req.host` does, with its port, on Express 4 too (whose `req.host`
+ * drops the port).
+ */
+function requestUrl(req: Request): RequestUrl {
+  const trust = req.app.get('trust proxy fn') as (address: string | undefined, hop: number) => boolean
+  let host = req.get('X-Forwarded-Host')
+  if (host === undefined || !trust(req.socket.remoteAddress, 0)) host = req.get('Host')
+  else if (host.includes(',')) host = host.slice(0, host.indexOf(',')).trimEnd()
+  return { protocol: req.protocol, host: host ?? '', path: req.originalUrl }
+}
+
+/** The client certificate of the request's own TLS connection (when the app terminates TLS itself). */
+function clientCertificate(req: Request) {
+  return socketCertificate(req.socket)
 }
 
 /**
@@ -38,12 +65,21 @@ export function realmOf(req: Request): string | undefined {
  * ```
  */
 export function jwtAuth(options: JwtAuthOptions): RequestHandler {
-  const authenticator = createAuthenticator<Request>(options)
+  const authenticator = createAuthenticator<Request>(options, { requestUrl, clientCertificate })
+  const challenge = authenticator.challenge
+  // Only a challenge that says more than the default needs remembering per request.
+  const remember =
+    challenge.realm !== undefined ||
+    challenge.dpopAlgorithms !== undefined ||
+    challenge.resourceMetadata !== undefined
+  // RFC 9728: the metadata document, served without a token (only where jwtAuth sees the app's root paths).
+  const resource = authenticator.resource
   const accept = (req: Request, auth: VerifiedToken | null) => {
-    if (authenticator.realm !== undefined) realms.set(req, authenticator.realm)
+    if (remember) challenges.set(req, challenge)
     if (auth) req.auth = auth
   }
-  return (req, _res, next) => {
+  return (req, res, next) => {
+    if (resource !== undefined && serveMetadata(resource, req, res)) return
     let outcome: ReturnType<typeof authenticator.authenticateNow>
     try {
       // The request itself carries the facts (method, headers, rawHeaders, url, body): no object per request.

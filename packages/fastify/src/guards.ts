@@ -1,7 +1,7 @@
 import * as core from '@tokenguard/core'
 import type { Guard, GuardRequirement } from '@tokenguard/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { realmOf } from './realm.js'
+import { challengeOf } from './challenge.js'
 
 /**
  * A Fastify hook (use it as `preHandler` or `onRequest`) enforcing a guard on `request.auth`, with the
@@ -13,7 +13,7 @@ export type GuardHook = ((request: FastifyRequest, reply: FastifyReply) => Promi
 
 /** Wraps a core guard as a Fastify hook: 401 without `request.auth`, 403 when the token falls short. */
 export function toHook(guard: Guard): GuardHook {
-  const hook = async (request: FastifyRequest) => guard(request.auth, realmOf(request))
+  const hook = async (request: FastifyRequest) => guard(request.auth, challengeOf(request))
   return Object.assign(hook, { requirement: guard.requirement })
 }
 

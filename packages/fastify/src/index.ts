@@ -14,7 +14,10 @@ export {
 } from './guards.js'
 export type { GuardHook } from './guards.js'
 export type { RouteAuthConfig } from './route-requirements.js'
+export { protectedResourceMetadata } from './resource-metadata.js'
 export { AuthError, claimPath, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+// Certificate-bound tokens behind a TLS-terminating proxy: the header parsers for `mtls.getCertificate`.
+export { parseClientCertHeader, parseEnvoyXfcc, parseNginxClientCert } from '@tokenguard/core'
 export type {
   AuthClaims,
   AuthErrorCode,

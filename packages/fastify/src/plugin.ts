@@ -1,9 +1,17 @@
-import { createAuthenticator, type AuthenticatorOptions, type VerifiedToken } from '@tokenguard/core'
+import {
+  createAuthenticator,
+  socketCertificate,
+  type AuthenticatorOptions,
+  type RequestUrl,
+  type VerifiedToken,
+} from '@tokenguard/core'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { routeGuards, routeLabel, type RouteAuthConfig } from './route-requirements.js'
 import type { GuardHook } from './guards.js'
-import { setRealm } from './realm.js'
+import { setChallenge } from './challenge.js'
+import { addMetadataRoutes } from './resource-metadata.js'
+import { withRouteScopes } from './route-scope.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,8 +46,22 @@ function authConfigOf(config: unknown): unknown {
     : undefined
 }
 
+/**
+ * Where the client sent the request, as Fastify sees it: `protocol` and the host follow `trustProxy`;
+ * Fastify 5's `host` and Fastify 4's `hostname` both keep the port; `url` is the whole original path.
+ */
+function requestUrl(request: FastifyRequest): RequestUrl {
+  const host = (request as { host?: string }).host ?? request.hostname
+  return { protocol: request.protocol, host, path: request.url }
+}
+
+/** The client certificate of the request's own TLS connection (when the app terminates TLS itself). */
+function clientCertificate(request: FastifyRequest) {
+  return socketCertificate(request.raw.socket)
+}
+
 const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
-  const authenticator = createAuthenticator<FastifyRequest>(options)
+  const authenticator = createAuthenticator<FastifyRequest>(options, { requestUrl, clientCertificate })
   const readsBody = authenticator.readsBody
 
   async function authenticate(request: FastifyRequest): Promise<void> {
@@ -50,7 +72,7 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
       url: request.url,
       body: readsBody ? request.body : undefined,
     }
-    setRealm(request, authenticator.realm)
+    setChallenge(request, authenticator.challenge)
     const outcome = authenticator.authenticateNow(request, facts)
     request.auth = outcome instanceof Promise ? await outcome : outcome
   }
@@ -68,10 +90,17 @@ const plugin: FastifyPluginAsync<JwtAuthOptions> = async (fastify, options) => {
     if (config === false) return
     // Before authentication: a misconfigured route answers the same 500 to everyone, token or not.
     const guards = config === undefined ? NO_GUARDS : requestGuards(route)
-    await authenticate(request)
+    try {
+      await authenticate(request)
+    } catch (error) {
+      throw withRouteScopes(error, guards)
+    }
     // Route requirements run right after authentication (before the body is read, unless `body` is set).
     for (const guard of guards) await guard(request, reply)
   })
+  // RFC 9728: the document is served by the plugin itself only where its paths are the app's own.
+  if (authenticator.resource !== undefined && fastify.prefix === '')
+    addMetadataRoutes(fastify, authenticator.resource, authenticate)
 
   // Routes declared before this plugin was registered (or in the same tick, without `await`) never pass
   // through `onRoute`, and Fastify offers no way to list them afterwards (`printRoutes` shows no config):

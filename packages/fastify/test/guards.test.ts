@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { jwtAuth, requireAnyScope, requireClaims, requireRoles, requireScopes } from '@tokenguard/fastify'
 import { createTestIssuer, type TestIssuer } from '@tokenguard/testing'
+import { dpopChallenge } from '../../core/test/support/challenge.js'
 import { inject } from './support/inject.js'
 
 let issuer: TestIssuer
@@ -35,7 +36,10 @@ describe('guards (Fastify)', () => {
     expect((await status('/all', { scope: 'read write' })).status).toBe(200)
     const denied = await status('/all', { scope: 'read' })
     expect(denied.status).toBe(403)
-    expect(denied.challenge).toMatch(/^Bearer realm="api", error="insufficient_scope", .*scope="read write"$/)
+    // The error goes in the Bearer challenge (the scheme used); the DPoP one (allowed by default) follows.
+    const [bearer, dpop] = (denied.challenge as string).split(/, (?=DPoP )/)
+    expect(bearer).toMatch(/^Bearer realm="api", error="insufficient_scope", .*scope="read write"$/)
+    expect(dpop).toBe(dpopChallenge('api'))
   })
 
   it('requireAnyScope, requireRoles and requireClaims, as preHandler or onRequest hooks', async () => {

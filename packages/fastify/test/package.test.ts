@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
+import { withDpop } from '../../core/test/support/challenge.js'
 import { ensureBuilt, loadBuilt } from '../../testing/test/support/built-package.js'
 
 // Registering the plugin on a real Fastify exercises fastify-plugin, the core and jose through the build.
@@ -26,7 +27,7 @@ describe('built @tokenguard/fastify', () => {
     expect(result).toMatchObject({
       sameDefault: true,
       status: 401,
-      challenge: 'Bearer',
+      challenge: withDpop('Bearer'),
       decorated: 'function',
     })
     expect(result.exports).toEqual(

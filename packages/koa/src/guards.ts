@@ -1,7 +1,7 @@
 import * as core from '@tokenguard/core'
 import type { Guard, GuardRequirement } from '@tokenguard/core'
 import type { Middleware } from 'koa'
-import { realmOf, type AuthState } from './jwt-auth.js'
+import { challengeOf, type AuthState } from './jwt-auth.js'
 
 /** A Koa middleware enforcing a guard on `ctx.state.auth`, with the guard's requirement for route metadata. */
 export type GuardMiddleware = Middleware<AuthState> & { readonly requirement: GuardRequirement }
@@ -10,7 +10,7 @@ export type GuardMiddleware = Middleware<AuthState> & { readonly requirement: Gu
 export function toMiddleware(guard: Guard): GuardMiddleware {
   const middleware: Middleware<AuthState> = (ctx, next) => {
     // Own property only: an `auth` inherited through a polluted `Object.prototype` is no token.
-    guard(Object.hasOwn(ctx.state, 'auth') ? ctx.state.auth : undefined, realmOf(ctx))
+    guard(Object.hasOwn(ctx.state, 'auth') ? ctx.state.auth : undefined, challengeOf(ctx))
     return next()
   }
   return Object.assign(middleware, { requirement: guard.requirement })

@@ -1,5 +1,6 @@
 export { jwtAuth } from './jwt-auth.js'
 export type { AuthState, JwtAuthOptions } from './jwt-auth.js'
+export { protectedResourceMetadata } from './resource-metadata.js'
 export {
   requireAnyScope,
   requireClaimEquals,
@@ -11,6 +12,8 @@ export {
 } from './guards.js'
 export type { GuardMiddleware } from './guards.js'
 export { AuthError, claimPath, ConfigError, createVerifier, isAuthError, rolePresets } from '@tokenguard/core'
+// Certificate-bound tokens behind a TLS-terminating proxy: the header parsers for `mtls.getCertificate`.
+export { parseClientCertHeader, parseEnvoyXfcc, parseNginxClientCert } from '@tokenguard/core'
 export type {
   AuthClaims,
   AuthErrorCode,

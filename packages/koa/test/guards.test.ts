@@ -4,6 +4,7 @@ import Koa from 'koa'
 import request from 'supertest'
 import { jwtAuth, requireAnyScope, requireClaims, requireRoles, requireScopes } from '@tokenguard/koa'
 import { createTestIssuer, type TestIssuer } from '@tokenguard/testing'
+import { dpopChallenge } from '../../core/test/support/challenge.js'
 
 let issuer: TestIssuer
 let server: ReturnType<Koa['callback']>
@@ -48,7 +49,10 @@ describe('guards (Koa)', () => {
     expect((await status('/all', { scope: 'read write' })).status).toBe(200)
     const denied = await status('/all', { scope: 'read' })
     expect(denied.status).toBe(403)
-    expect(denied.challenge).toMatch(/^Bearer realm="api", error="insufficient_scope", .*scope="read write"$/)
+    // The error goes in the Bearer challenge (the scheme used); the DPoP one (allowed by default) follows.
+    const [bearer, dpop] = (denied.challenge as string).split(/, (?=DPoP )/)
+    expect(bearer).toMatch(/^Bearer realm="api", error="insufficient_scope", .*scope="read write"$/)
+    expect(dpop).toBe(dpopChallenge('api'))
   })
 
   it('requireAnyScope, requireRoles and requireClaims', async () => {

@@ -54,7 +54,17 @@ function rsaExponentProblem(e: string): string | undefined {
   return undefined
 }
 
-/** Why a key was skipped, or `undefined` when it is usable. */
+/**
+ * Why the verifier skips a JWK of a JWK Set (`'use is not sig'`, `'RSA modulus size out of bounds'`, …), or
+ * `undefined` when it is usable. The rule every remote key set applies; exported for tools that report on
+ * key health, such as `tokenguard keys`.
+ *
+ * @example
+ * ```ts
+ * const { keys } = (await (await fetch(jwksUri)).json()) as { keys: unknown[] }
+ * for (const key of keys) console.warn(unusableKeyReason(key) ?? 'usable')
+ * ```
+ */
 export function unusableKeyReason(jwk: unknown): string | undefined {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'not an object'
   const key = jwk as JWK

@@ -202,7 +202,7 @@ describe('H67–H68 refetch amplification and cold stampede', () => {
     return `${b64url(JSON.stringify({ alg: 'ES256', kid: `kid-${Math.random().toString(36).slice(2)}` }))}.${p}.${s}`
   }
   it('10 000 tokens with random kids: one refetch after the first load, then exactly one per cooldown', async () => {
-    const v = verifier({ cooldown: 30_000 })
+    const v = verifier({ cooldown: 30_000, timeout: 5_000 }) // counts refetches; a loaded host must not time them out
     const t = await token()
     await v.verify(t)
     expect(server.totalHits('/jwks')).toBe(1)

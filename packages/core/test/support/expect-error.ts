@@ -13,9 +13,13 @@ const STATUS: Record<AuthErrorCode, number> = {
   claim_invalid: 401,
   token_revoked: 401,
   binding_unverified: 401,
+  binding_mismatch: 401,
+  dpop_proof_invalid: 401,
+  dpop_nonce_required: 401,
   insufficient_scope: 403,
   keys_unavailable: 503,
   revocation_unavailable: 503,
+  replay_store_unavailable: 503,
 }
 
 /** Awaits `promise` and asserts it rejected with an `AuthError` of `code` (and the status that code has). */

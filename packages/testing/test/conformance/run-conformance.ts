@@ -4,7 +4,17 @@ import type { AddressInfo } from 'node:net'
 import request from 'supertest'
 import { createTestIssuer } from '../../src/index.js'
 import type { ConformanceAppFactory, ConformanceServer } from './app-contract.js'
-import { ANY, parseChallenge, PROFILES, ROWS, type Issuers, type Profile, type Request } from './table.js'
+import {
+  ANY,
+  DPOP_ONLY,
+  parseChallenges,
+  PROFILES,
+  ROWS,
+  type Issuers,
+  type Profile,
+  type Request,
+} from './table.js'
+import { DPOP_PROFILES, DPOP_ROWS } from './dpop-rows.js'
 
 /** Signs of a stack trace or of internals in a response body. */
 const STACK = /\n\s+at |node_modules|\.[jt]s:\d+/
@@ -17,7 +27,9 @@ function send(url: string, req: Request) {
       ? agent.options(path)
       : req.method === 'POST'
         ? agent.post(path)
-        : agent.get(path)
+        : req.method === 'PUT'
+          ? agent.put(path)
+          : agent.get(path)
   // An array value goes out as separate header lines (checked below), which is how the server sees two headers.
   for (const [name, value] of Object.entries(req.headers ?? {})) test = test.set(name, value as string)
   if (req.form !== undefined) test = test.type('form').send(req.form)
@@ -55,7 +67,7 @@ export function describeConformance(framework: string, createApp: ConformanceApp
         createTestIssuer(),
       ])
       await issuers.down.close()
-      for (const [profile, options] of Object.entries(PROFILES))
+      for (const [profile, options] of Object.entries({ ...PROFILES, ...DPOP_PROFILES }))
         apps.set(profile as Profile, await createApp(options(issuers)))
     })
 
@@ -65,10 +77,10 @@ export function describeConformance(framework: string, createApp: ConformanceApp
       jest.restoreAllMocks()
     })
 
-    it.each(ROWS)('$name', async (row) => {
-      const req = await row.request(issuers)
-      sentTokens.push(...tokensOf(req))
+    it.each([...ROWS, ...DPOP_ROWS])('$name', async (row) => {
       const app = apps.get(row.profile ?? 'default') as ConformanceServer
+      const req = await row.request(issuers, app.url)
+      sentTokens.push(...tokensOf(req))
       const res = await send(app.url, req)
 
       expect(res.status).toBe(row.status)
@@ -82,9 +94,26 @@ export function describeConformance(framework: string, createApp: ConformanceApp
             value === ANY ? expect.stringMatching(/./) : value,
           ]),
         )
-        expect(parseChallenge(challenge as string)).toEqual(expected)
+        const challenges = parseChallenges(challenge as string)
+        if (row.challenge !== DPOP_ONLY) expect(challenges.Bearer).toEqual(expected)
+        else expect(challenges.Bearer).toBeUndefined()
+        // `null` (no DPoP challenge at all) is an expectation too, not a request for the default.
+        const dpop =
+          row.dpopChallenge !== undefined
+            ? row.dpopChallenge
+            : { ...(row.challenge.realm === undefined ? {} : { realm: row.challenge.realm }), algs: ANY }
+        expect(challenges.DPoP).toEqual(
+          dpop === null
+            ? undefined
+            : Object.fromEntries(
+                Object.entries(dpop).map(([n, v]) => [n, v === ANY ? expect.stringMatching(/./) : v]),
+              ),
+        )
       }
       if (res.status === 503) expect(res.headers['retry-after']).toMatch(/^\d+$/)
+      for (const [name, value] of Object.entries(row.headers ?? {}))
+        if (value === null) expect(res.headers[name]).toBeUndefined()
+        else expect(res.headers[name]).toMatch(value)
       for (const token of tokensOf(req)) expect(res.text).not.toContain(token)
       expect(res.text ?? '').not.toMatch(STACK)
       row.body?.(res.body)

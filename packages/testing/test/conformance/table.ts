@@ -1,3 +1,4 @@
+import type { DpopProfile } from './dpop-rows.js'
 import type { TestIssuer } from '../../src/index.js'
 import { SCOPE } from './app-contract.js'
 
@@ -32,13 +33,17 @@ export const PROFILES = {
   keysDown: (i: Issuers) => ({ issuer: i.down.url, audience: i.down.audience, jwks: { timeout: 2000 } }),
 } satisfies Record<string, (issuers: Issuers) => Record<string, unknown>>
 
-export type Profile = keyof typeof PROFILES
+export type Profile = keyof typeof PROFILES | DpopProfile
 
-/** Expected `WWW-Authenticate`: `null` for none, else exactly the attributes of the Bearer challenge. */
+/**
+ * Expected `WWW-Authenticate`: `null` for none, else exactly the attributes of the Bearer challenge. Every
+ * profile accepts DPoP too (its default `mode: 'allowed'`), so a DPoP challenge with `algs` and no error
+ * follows unless the row says otherwise (`dpopChallenge`).
+ */
 export type Challenge = null | Record<string, string>
 
 export interface Request {
-  method?: 'GET' | 'OPTIONS' | 'POST'
+  method?: 'GET' | 'OPTIONS' | 'POST' | 'PUT'
   path?: '/protected' | '/scoped'
   /** Header values; an array sends the header once per value (separate header lines). */
   headers?: Record<string, string | string[]>
@@ -53,16 +58,22 @@ export interface Row {
   name: string
   profile?: Profile
   /** Builds the request; tokens it uses are returned so the response can be searched for them. */
-  request: (issuers: Issuers) => Promise<Request>
+  request: (issuers: Issuers, appUrl: string) => Promise<Request>
   status: number
   challenge: Challenge
+  /** Expected attributes of the DPoP challenge, when they are not `{ algs }` (plus the realm). */
+  dpopChallenge?: Record<string, string> | null
   /** Checks on the JSON body of a 2xx answer. */
   body?: (body: unknown) => void
+  /** Expected response headers (lower-case names): a value, a pattern, or `null` for "absent". */
+  headers?: Record<string, string | RegExp | null>
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 /** In a `Challenge`, `ANY` accepts any non-empty attribute value (descriptions are not part of the contract). */
 export const ANY = '*'
+/** `challenge` of a row answered with a DPoP challenge only (`dpop.mode: 'required'`): see `dpopChallenge`. */
+export const DPOP_ONLY: Record<string, string> = Object.freeze({})
 const invalidToken = { error: 'invalid_token', error_description: ANY }
 const invalidRequest = { error: 'invalid_request', error_description: ANY }
 
@@ -246,7 +257,18 @@ export const ROWS: Row[] = [
     challenge: invalidToken,
   },
   {
-    name: 'DPoP-bound token (cnf.jkt) sent as Bearer → 401 invalid_token (binding_unverified)',
+    // A well-formed thumbprint (RFC 7638's example), so the binding is one DPoP verifies: the token lacks its proof.
+    name: 'DPoP-bound token (cnf.jkt) sent as Bearer → 401 invalid_token (binding_mismatch)',
+    request: async (i) => ({
+      headers: bearer(
+        await i.trusted.sign({ scope: SCOPE, cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' } }),
+      ),
+    }),
+    status: 401,
+    challenge: invalidToken,
+  },
+  {
+    name: 'cnf.jkt that is no SHA-256 thumbprint, sent as Bearer → 401 invalid_token (binding_unverified)',
     request: async (i) => ({
       headers: bearer(await i.trusted.sign({ scope: SCOPE, cnf: { jkt: 'dGhpcyBpcyBhIHRodW1icHJpbnQ' } })),
     }),
@@ -254,9 +276,12 @@ export const ROWS: Row[] = [
     challenge: invalidToken,
   },
   {
-    name: 'certificate-bound token (cnf x5t#S256) sent as Bearer → 401 invalid_token (binding_unverified)',
+    // A well-formed thumbprint (RFC 8705's example), over plain HTTP: no client certificate to match it.
+    name: 'certificate-bound token (cnf x5t#S256) without its client certificate → 401 invalid_token (binding_mismatch)',
     request: async (i) => ({
-      headers: bearer(await i.trusted.sign({ cnf: { 'x5t#S256': 'dGhpcyBpcyBhIGNlcnQgdGh1bWI' } })),
+      headers: bearer(
+        await i.trusted.sign({ cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }),
+      ),
     }),
     status: 401,
     challenge: invalidToken,
@@ -402,12 +427,21 @@ export const ROWS: Row[] = [
   },
 ]
 
-/** Parses `Bearer a="b", c="d"` into its attributes; `undefined` for another scheme. */
+/**
+ * Parses a `WWW-Authenticate` value holding one or more challenges (`Bearer a="b", DPoP c="d"`) into the
+ * attributes of each scheme.
+ */
+export function parseChallenges(value: string): Record<string, Record<string, string>> {
+  const challenges: Record<string, Record<string, string>> = {}
+  let current: Record<string, string> | undefined
+  for (const [, name, content] of value.matchAll(/([A-Za-z][\w-]*)(?:="([^"]*)")?(?:, | |$)/g)) {
+    if (content === undefined) challenges[name as string] = current = {}
+    else if (current) current[name as string] = content
+  }
+  return challenges
+}
+
+/** The attributes of the Bearer challenge; `undefined` when the value holds none. */
 export function parseChallenge(value: string): Record<string, string> | undefined {
-  const match = /^Bearer(?: (.*))?$/.exec(value)
-  if (!match) return undefined
-  const attributes: Record<string, string> = {}
-  for (const [, name, content] of (match[1] ?? '').matchAll(/([a-z_]+)="([^"]*)"(?:, |$)/g))
-    attributes[name as string] = content as string
-  return attributes
+  return parseChallenges(value).Bearer
 }

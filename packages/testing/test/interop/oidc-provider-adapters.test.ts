@@ -8,7 +8,8 @@ import {
 } from '../../../core/test/interop/oidc-provider-server.js'
 import { FRAMEWORK_APPS, type RunningApp } from '../support/framework-apps.js'
 import { sendRaw } from '../support/raw-http.js'
-import { parseStrictChallenge } from '../security-http/response-checks.js'
+import { DPOP_ALGS } from '../../../core/test/support/challenge.js'
+import { parseStrictChallenges } from '../security-http/response-checks.js'
 
 /**
  * node-oidc-provider (OpenID Certified), started on 127.0.0.1, issues client-credentials RFC 9068 access
@@ -62,18 +63,17 @@ describe.each(Object.entries(FRAMEWORK_APPS))('%s', (_framework, createApp) => {
     expect((await get(app, '/scoped', readWrite)).status).toBe(200)
     const denied = await get(app, '/scoped', readOnly)
     expect(denied.status).toBe(403)
-    expect(parseStrictChallenge(denied.headers['www-authenticate'] as string)).toMatchObject({
-      error: 'insufficient_scope',
-      scope: 'write',
-    })
+    const challenges = parseStrictChallenges(denied.headers['www-authenticate'] as string)
+    expect(challenges.Bearer).toMatchObject({ error: 'insufficient_scope', scope: 'write' })
+    expect(challenges.DPoP).toEqual({ algs: DPOP_ALGS })
   })
 
   it('a token for another resource of the provider → 401 invalid_token', async () => {
     const res = await get(apps.get('RS256') as RunningApp, '/protected', tokens.get('ES256')!.readWrite)
     expect(res.status).toBe(401)
-    expect(parseStrictChallenge(res.headers['www-authenticate'] as string)).toMatchObject({
-      error: 'invalid_token',
-    })
+    const challenges = parseStrictChallenges(res.headers['www-authenticate'] as string)
+    expect(challenges.Bearer).toMatchObject({ error: 'invalid_token' })
+    expect(challenges.DPoP).toEqual({ algs: DPOP_ALGS })
   })
 
   it('a provider token with its scope edited → 401 invalid_token', async () => {

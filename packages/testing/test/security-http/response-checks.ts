@@ -1,42 +1,83 @@
 import { expect } from '@jest/globals'
+import { DPOP_ALGS } from '../../../core/test/support/challenge.js'
 import type { RawResponse } from '../support/raw-http.js'
 
 /** RFC 6750 §3: characters allowed in `realm`, `error` and `error_description` values. */
 const QUOTED_VALUE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
-/** RFC 6750 §3: `scope` is space-separated scope-tokens of `%x21 / %x23-5B / %x5D-7E`. */
-const SCOPE_VALUE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/
-const ATTRIBUTES = new Set(['realm', 'error', 'error_description', 'scope'])
+/** RFC 6750 §3: `scope` is space-separated scope-tokens (`%x21 / %x23-5B / %x5D-7E`); RFC 9449 `algs` too. */
+const TOKEN_LIST = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/
+/** The attributes each scheme may carry: RFC 6750 §3 for Bearer, RFC 9449 §7.1 for DPoP. */
+const ATTRIBUTES: Record<Scheme, ReadonlySet<string>> = {
+  Bearer: new Set(['realm', 'error', 'error_description', 'scope']),
+  DPoP: new Set(['realm', 'error', 'error_description', 'algs']),
+}
+/** RFC 9449's errors, which only the DPoP challenge may carry. */
+const DPOP_ERRORS = new Set(['invalid_dpop_proof', 'use_dpop_nonce'])
 
 /** Signs of a stack trace, of internals or of the JOSE layer's own messages in a response. */
 const LEAKS = /\n\s+at |node_modules|\.[jt]s:\d+|ERR_J|\bjose\b|JWSSignatureVerificationFailed|TypeError/
 
+type Scheme = 'Bearer' | 'DPoP'
+
+/** The challenges of one `WWW-Authenticate` value, by scheme. */
+export type Challenges = Partial<Record<Scheme, Record<string, string>>>
+
 /**
- * Parses a `WWW-Authenticate` value as one RFC 6750 Bearer challenge, failing the test on anything an
- * RFC 6750 client could misread: another scheme, CR/LF, an unknown or repeated attribute, a value outside
- * the allowed characters. Returns the attributes.
+ * Parses a `WWW-Authenticate` value as an RFC 6750 Bearer challenge, an RFC 9449 DPoP challenge, or both
+ * comma-joined in that order, failing the test on anything a client could misread: another scheme, a
+ * scheme twice, CR/LF, an unknown or repeated attribute, a value outside the allowed characters, a DPoP
+ * error in the Bearer challenge, an error in both. Returns the attributes of each challenge.
  */
-export function parseStrictChallenge(value: string): Record<string, string> {
+export function parseStrictChallenges(value: string): Challenges {
   expect(value).not.toMatch(/[\r\n\0]/)
-  const match = /^Bearer(?: (.+))?$/.exec(value)
-  if (!match) throw new Error(`not a Bearer challenge: ${JSON.stringify(value)}`)
-  const attributes: Record<string, string> = {}
-  let rest = match[1] ?? ''
+  const challenges: Challenges = {}
+  let rest = value
   while (rest !== '') {
-    const attribute = /^([a-z_]+)="([^"\\]*)"(?:, (?=[a-z_]+=)|$)/.exec(rest)
-    if (!attribute) throw new Error(`malformed challenge attributes: ${JSON.stringify(rest)}`)
-    const [whole, name, content] = attribute as unknown as [string, string, string]
-    expect(ATTRIBUTES.has(name)).toBe(true)
-    expect(Object.hasOwn(attributes, name)).toBe(false)
-    expect(content).toMatch(name === 'scope' ? SCOPE_VALUE : QUOTED_VALUE)
-    attributes[name] = content
-    rest = rest.slice(whole.length)
+    const start = /^(Bearer|DPoP)(?:( )(?=[a-z_]+=")|, (?=[A-Z])|$)/.exec(rest)
+    if (!start) throw new Error(`not a Bearer or DPoP challenge: ${JSON.stringify(rest)}`)
+    const scheme = start[1] as Scheme
+    if (challenges.DPoP !== undefined || challenges[scheme] !== undefined)
+      throw new Error(`challenges out of order or repeated: ${JSON.stringify(value)}`)
+    const attributes: Record<string, string> = {}
+    challenges[scheme] = attributes
+    rest = rest.slice(start[0].length)
+    // Without a space after it, the scheme ends the value or is followed by the next challenge.
+    if (start[2] === undefined) continue
+    for (;;) {
+      // Each attribute ends the value, or is followed by another attribute or by the next challenge.
+      const attribute = /^([a-z_]+)="([^"\\]*)"(?:, (?=[a-z_]+=")|, (?=[A-Z])|$)/.exec(rest)
+      if (!attribute) throw new Error(`malformed challenge attributes: ${JSON.stringify(rest)}`)
+      const [whole, name, content] = attribute as unknown as [string, string, string]
+      expect(ATTRIBUTES[scheme].has(name)).toBe(true)
+      expect(Object.hasOwn(attributes, name)).toBe(false)
+      expect(content).toMatch(name === 'scope' || name === 'algs' ? TOKEN_LIST : QUOTED_VALUE)
+      attributes[name] = content
+      rest = rest.slice(whole.length)
+      if (!/^[a-z_]+="/.test(rest)) break
+    }
   }
-  return attributes
+  if (challenges.Bearer?.error !== undefined) {
+    expect(DPOP_ERRORS.has(challenges.Bearer.error)).toBe(false)
+    expect(challenges.DPoP?.error).toBeUndefined()
+  }
+  return challenges
+}
+
+/** The attributes of the Bearer challenge of a strictly parsed `WWW-Authenticate` value. */
+export function parseStrictChallenge(value: string): Record<string, string> {
+  const { Bearer } = parseStrictChallenges(value)
+  if (Bearer === undefined) throw new Error(`no Bearer challenge: ${JSON.stringify(value)}`)
+  return Bearer
 }
 
 /** Expected challenge: `null` for none, else exactly these attributes; `ANY` accepts any non-empty value. */
 export type ExpectedChallenge = null | Record<string, string>
 export const ANY = '*'
+
+/** The DPoP challenge every answer carries by default (`dpop.mode: 'allowed'`): `algs`, and the realm. */
+export function defaultDpopChallenge(bearer: Record<string, string>): Record<string, string> {
+  return { ...(bearer.realm === undefined ? {} : { realm: bearer.realm }), algs: DPOP_ALGS }
+}
 
 function headerLines(res: RawResponse, name: string): string[] {
   const values: string[] = []
@@ -45,21 +86,38 @@ function headerLines(res: RawResponse, name: string): string[] {
   return values
 }
 
-/** Asserts the status, the exact challenge and RFC 6750's "each attribute at most once, one challenge". */
-export function expectAnswer(res: RawResponse, status: number, challenge: ExpectedChallenge): void {
+function matching(challenge: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(challenge).map(([name, value]) => [
+      name,
+      value === ANY ? expect.stringMatching(/./) : value,
+    ]),
+  )
+}
+
+/**
+ * Asserts the status, the exact challenges and RFC 6750's "each attribute at most once": one header line
+ * holding the Bearer challenge (`challenge`), then the DPoP one (`dpop`; by default its `algs` and the
+ * Bearer challenge's realm, no error, as a request of the Bearer scheme gets while DPoP is allowed).
+ */
+export function expectAnswer(
+  res: RawResponse,
+  status: number,
+  challenge: ExpectedChallenge,
+  dpop?: ExpectedChallenge,
+): void {
   expect(res.status).toBe(status)
   const lines = headerLines(res, 'www-authenticate')
   if (challenge === null) {
     expect(lines).toEqual([])
   } else {
     expect(lines).toHaveLength(1)
-    const expected = Object.fromEntries(
-      Object.entries(challenge).map(([name, value]) => [
-        name,
-        value === ANY ? expect.stringMatching(/./) : value,
-      ]),
-    )
-    expect(parseStrictChallenge(lines[0] as string)).toEqual(expected)
+    const challenges = parseStrictChallenges(lines[0] as string)
+    const expectedDpop = dpop === undefined ? defaultDpopChallenge(challenge) : dpop
+    expect(challenges).toEqual({
+      Bearer: matching(challenge),
+      ...(expectedDpop === null ? {} : { DPoP: matching(expectedDpop) }),
+    })
   }
   if (status === 503) expect(headerLines(res, 'retry-after')).toEqual([expect.stringMatching(/^\d+$/)])
 }

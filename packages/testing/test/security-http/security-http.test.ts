@@ -11,9 +11,10 @@ import { TRANSPORT_ROWS } from './rows-transport.js'
 /**
  * The attack catalog over HTTP: one table (rows.ts: sections A–F; rows-transport.ts: section G) sent to
  * every supported framework major through its adapter, each app in production mode with the framework's
- * default error handler. Every row asserts the status, the exact `WWW-Authenticate` (RFC 6750 §3: one
- * Bearer challenge, each attribute at most once, only allowed characters), no token or attacker text in
- * the body or any header, no stack trace, and whether claims reached the request object (item 66).
+ * default error handler. Every row asserts the status, the exact `WWW-Authenticate` (one line: the RFC
+ * 6750 §3 Bearer challenge, then the RFC 9449 DPoP one, each attribute at most once, only allowed
+ * characters), no token or attacker text in the body or any header, no stack trace, and whether claims
+ * reached the request object (item 66).
  *
  * Unhandled rejections: Jest 30 owns the process's `unhandledRejection` listeners (a listener installed in
  * a test file sits on the sandbox's copy of `process` and is never called) and reports any unhandled

@@ -1,0 +1,6 @@
+export { createMcpTokenVerifier, toAuthInfo } from './token-verifier.js'
+export type { McpTokenVerifierOptions } from './token-verifier.js'
+export { mcpAuth, mcpRequest } from './mcp-auth.js'
+export type { McpAuthOptions, McpRequest } from './mcp-auth.js'
+export { AuthError, ConfigError, createVerifier, isAuthError } from '@tokenguard/core'
+export type { ResourceMetadataOptions, VerifiedToken, Verifier, VerifierOptions } from '@tokenguard/core'
