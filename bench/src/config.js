@@ -34,10 +34,12 @@ export const settings = {
    * than a measurement (warm-up included) sends; should it run out, the replays show as failed requests.
    */
   dpopProofs: num('BENCH_DPOP_PROOFS', quick ? 20_000 : 150_000),
+  /** Multi-tenant part: tenants, each with its own key and JWK Set (issue 17: 10 000). */
+  tenants: num('BENCH_TENANTS', 10_000),
   /** Tokens a warm HTTP run cycles through (the issue: 100 tokens reused). */
   warmHttpTokens: 100,
-  /** Restrict to some parts, e.g. `BENCH_ONLY=verifier,http,memory,jwe`. */
-  only: (env.BENCH_ONLY ?? 'verifier,http,memory,jwe').split(','),
+  /** Restrict to some parts, e.g. `BENCH_ONLY=verifier,http,memory,jwe,tenants`. */
+  only: (env.BENCH_ONLY ?? 'verifier,http,memory,jwe,tenants').split(','),
   /** For development: restrict the HTTP part, e.g. `BENCH_FRAMEWORKS=koa BENCH_VARIANTS=bare,tokenguard`. */
   frameworks: env.BENCH_FRAMEWORKS?.split(','),
   variants: env.BENCH_VARIANTS?.split(','),

@@ -1,5 +1,6 @@
 import { VARIANT_NAMES } from './http-apps.js'
 import { jweSection } from './jwe-report.js'
+import { tenantsSection, tenantsTargets } from './tenants-report.js'
 import { contenders } from './verifier-cases.js'
 import { SCENARIOS } from './verifier-bench.js'
 
@@ -170,6 +171,7 @@ export function evaluateTargets(results) {
       pass: Number.isFinite(run.retainedToCharge) ? run.retainedToCharge <= 1.25 : undefined,
     })
   }
+  if (results.tenants) items.push(...tenantsTargets(results.tenants.results))
   return items
 }
 
@@ -357,12 +359,14 @@ export function renderMarkdown(results) {
   if (results.verifier) sections.push('', verifierSection(results.verifier))
   if (results.memory) sections.push('', memorySection(results.memory))
   if (results.jwe) sections.push('', jweSection(results.jwe))
+  if (results.tenants)
+    sections.push('', tenantsSection({ ...results.tenants.results, measuredAt: results.tenants.measuredAt }))
   sections.push(
     '',
     '## How to run',
     '',
     '`npm run bench` (full, about 15 minutes) or `BENCH_QUICK=1 npm run bench` (about 90 seconds, for ' +
-      'development). `BENCH_ONLY=verifier,http,memory,jwe` selects parts; parts not run keep their previous ' +
+      'development). `BENCH_ONLY=verifier,http,memory,jwe,tenants` selects parts; parts not run keep their previous ' +
       'results. Run it on an otherwise idle machine: the numbers are only comparable within one run.',
     '',
   )

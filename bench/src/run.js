@@ -13,8 +13,8 @@ import { renderMarkdown } from './report.js'
 import { renderSvg } from './svg-chart.js'
 
 /**
- * `npm run bench`: verifier micro-benchmark, memory bound, then HTTP end to end; writes
- * docs/benchmarks.{json,svg,md}. Each heavy part runs in a child process of its own.
+ * `npm run bench`: verifier micro-benchmark, memory bound, encrypted tokens, multi-tenant issuers, then HTTP
+ * end to end; writes docs/benchmarks.{json,svg,md}. Each heavy part runs in a child process of its own.
  */
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url))
@@ -98,12 +98,24 @@ try {
     await child('jwe-bench.js', [out])
     results.jwe = { measuredAt: results.environment.date, results: JSON.parse(readFileSync(out, 'utf8')) }
   }
+  if (settings.only.includes('tenants')) {
+    process.stderr.write('Multi-tenant benchmark…\n')
+    const out = join(work, 'tenants.json')
+    await child('tenants-bench.js', [out])
+    results.tenants = { measuredAt: results.environment.date, results: JSON.parse(readFileSync(out, 'utf8')) }
+  }
   if (settings.only.includes('http')) {
     process.stderr.write('HTTP benchmark…\n')
-    results.http = {
-      measuredAt: results.environment.date,
-      ...(await runHttpBench(fixtures, jwks, dpopClient)),
-    }
+    const http = await runHttpBench(fixtures, jwks, dpopClient)
+    // A run restricted to some frameworks, modes or variants keeps the previous rows of the others.
+    if ((settings.frameworks || settings.modes || settings.variants) && previous.http?.results)
+      for (const [framework, byMode] of Object.entries(previous.http.results))
+        for (const [mode, byVariant] of Object.entries(byMode))
+          http.results[framework] = {
+            ...http.results[framework],
+            [mode]: { ...byVariant, ...http.results[framework]?.[mode] },
+          }
+    results.http = { measuredAt: results.environment.date, ...http }
   }
 } finally {
   await jwks.close()

@@ -1,23 +1,16 @@
-import { createVerifier, type Verifier } from './create-verifier.js'
+import type { Verifier } from './create-verifier.js'
 import { asBindingMismatch, authenticateDpop, hasDpopHeader } from './dpop/authenticate-dpop.js'
-import { resolveDpop, resolvePublicOrigin, type ResolvedDpop } from './dpop/dpop-options.js'
+import type { ResolvedDpop } from './dpop/dpop-options.js'
 import type { RequestUrl } from './dpop/htu.js'
-import { AuthError, ConfigError, isAuthError } from './errors.js'
+import { AuthError, isAuthError } from './errors.js'
 import { extractToken, readHeader, type HeadersLike } from './extract-token.js'
 import type { ClientCertificate } from './mtls/certificate.js'
-import { createCertificateBinder } from './mtls/certificate-binding.js'
-import { resolveMtls } from './mtls/mtls-options.js'
-import type { VerifierOptions } from './options.js'
+import type { IssuerSource, VerifierCommonOptions, VerifierOptions } from './options.js'
 import type { VerifiedToken } from './types.js'
 import type { RequestAuthOptions } from './request-auth-options.js'
-import { resolveProtectedResource, type ProtectedResource } from './resource/resource-metadata.js'
-import {
-  defaultPublicOrigin,
-  requireAudienceCheck,
-  resolveResource,
-  withResourceAudience,
-  type ProtectedResourceOptions,
-} from './resource/resource-options.js'
+import type { ProtectedResource } from './resource/resource-metadata.js'
+import type { ProtectedResourceOptions } from './resource/resource-options.js'
+import { resolveRequestOptions } from './resolve-request-options.js'
 import type { Challenge } from './www-authenticate.js'
 
 export type { RequestAuthOptions } from './request-auth-options.js'
@@ -31,7 +24,8 @@ type WithoutVerifierOptions = { [K in keyof VerifierOptions]?: never }
  */
 export type AuthenticatorOptions<Request> = (
   | (VerifierOptions & { verifier?: never })
-  | (Omit<VerifierOptions, 'audience'> & { audience?: undefined; resource: string; verifier?: never })
+  | (Omit<VerifierCommonOptions, 'audience'> &
+      IssuerSource & { audience?: undefined; resource: string; verifier?: never })
   | ({ verifier: Verifier } & WithoutVerifierOptions)
 ) &
   RequestAuthOptions<Request> &
@@ -95,49 +89,6 @@ export interface AuthenticatorHooks<Request> {
   clientCertificate?(request: Request): ClientCertificate | undefined
 }
 
-const REQUEST_OPTIONS = [
-  'credentialsRequired',
-  'getToken',
-  'cookie',
-  'query',
-  'body',
-  'allowPreflight',
-  'dpop',
-  'publicOrigin',
-  'mtls',
-  'verifier',
-  'resource',
-  'resourceMetadata',
-]
-
-function splitOptions(options: Record<string, unknown>) {
-  const own: Record<string, unknown> = {}
-  const rest: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(options))
-    (REQUEST_OPTIONS.includes(name) ? own : rest)[name] = value
-  return { own, rest }
-}
-
-function check(value: unknown, option: string, type: 'boolean' | 'function' | 'string'): void {
-  if (value === undefined) return
-  if (typeof value !== type || value === '')
-    throw new ConfigError(option, `must be a ${type === 'string' ? 'non-empty string' : type}`)
-}
-
-function resolveVerifier(own: Record<string, unknown>, rest: Record<string, unknown>): Verifier {
-  const resource = resolveResource(own.resource)
-  if (own.verifier === undefined)
-    return createVerifier(withResourceAudience(rest, resource) as unknown as VerifierOptions)
-  const verifier = own.verifier as Partial<Verifier> | null
-  if (typeof verifier !== 'object' || verifier === null || typeof verifier.verifyNow !== 'function')
-    throw new ConfigError('verifier', 'must be a verifier made by createVerifier()')
-  const [other] = Object.keys(rest)
-  if (other !== undefined)
-    throw new ConfigError(other, 'cannot be combined with "verifier": set it when creating the verifier')
-  if (resource !== undefined) requireAudienceCheck(verifier as Verifier, 'verifier')
-  return verifier as Verifier
-}
-
 /**
  * Builds what every adapter's middleware does, so the frameworks behave identically: skip CORS preflights
  * if `allowPreflight` opted in, extract the token, apply `credentialsRequired`, verify. Options are checked
@@ -153,69 +104,80 @@ export function createAuthenticator<Request>(
   options: AuthenticatorOptions<Request>,
   hooks: AuthenticatorHooks<Request> = {},
 ): Authenticator<Request> {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'must be an object')
-  const { own, rest } = splitOptions(options as unknown as Record<string, unknown>)
-  check(own.credentialsRequired, 'credentialsRequired', 'boolean')
-  check(own.allowPreflight, 'allowPreflight', 'boolean')
-  check(own.getToken, 'getToken', 'function')
-  check(own.cookie, 'cookie', 'string')
-  check(own.query, 'query', 'string')
-  check(own.body, 'body', 'string')
-  if (own.getToken !== undefined) {
-    const source = ['cookie', 'query', 'body'].find((name) => own[name] !== undefined)
-    if (source !== undefined) throw new ConfigError(source, 'cannot be combined with "getToken"')
-  }
-  const verifier = resolveVerifier(own, rest)
-  const realm = verifier.realm
-  const credentialsRequired = own.credentialsRequired !== false
-  // Opt-in only: a "preflight" is two header values anyone can send, and the next handler would then run
-  // unauthenticated.
-  const allowPreflight = own.allowPreflight === true
-  const getToken = own.getToken as RequestAuthOptions<Request>['getToken']
-  const cookie = own.cookie as string | undefined
-  const query = own.query as string | undefined
-  const body = own.body as string | undefined
-  const dpop = resolveDpop(own.dpop)
-  const publicOrigin = resolvePublicOrigin(own.publicOrigin ?? defaultPublicOrigin(own.resource as string))
-  const protectedResource = resolveProtectedResource(options as unknown as Record<string, unknown>, dpop)
-  if (dpop?.mode === 'required') {
-    // RFC 9449 §7.1: a DPoP request carries its token in the Authorization header, nowhere else.
-    const source = ['getToken', 'cookie', 'query', 'body'].find((name) => own[name] !== undefined)
-    if (source !== undefined) throw new ConfigError(source, 'cannot be combined with dpop.mode "required"')
-  }
-  const mtls = resolveMtls<Request>(own.mtls, dpop?.mode)
-  const clientCertificate = hooks.clientCertificate
-  const certificates =
-    mtls === undefined
-      ? undefined
-      : createCertificateBinder(
-          mtls,
-          clientCertificate === undefined ? undefined : (request: Request) => clientCertificate(request),
-          realm,
-        )
-  const challenge: Challenge = Object.freeze({
-    ...(dpop === undefined
-      ? { realm }
-      : { realm, bearer: dpop.mode !== 'required', dpopAlgorithms: dpop.algorithms }),
-    ...(protectedResource === undefined ? {} : { resourceMetadata: protectedResource.metadataUrl }),
-  })
+  const {
+    verifier,
+    realm,
+    credentialsRequired,
+    allowPreflight,
+    getToken,
+    cookie,
+    query,
+    body,
+    dpop,
+    publicOrigin,
+    protectedResource,
+    certificates,
+    challenge,
+  } = resolveRequestOptions(options, hooks)
+  // Refusals are answered again with this middleware's challenge when it says more than RFC 6750's.
+  const rechallenges = dpop !== undefined || protectedResource !== undefined
 
   /** Answers a refusal in the request's scheme, with both challenges when both are accepted. */
-  function refuse(error: unknown, scheme: 'Bearer' | 'DPoP' | undefined, token?: string): unknown {
-    if ((dpop === undefined && protectedResource === undefined) || !isAuthError(error)) return error
-    const refusal = (
-      scheme === 'Bearer' && dpop !== undefined ? asBindingMismatch(error) : error
-    ) as AuthError
+  function refuse(error: unknown, scheme: 'Bearer' | 'DPoP' | undefined): unknown {
+    if (!isAuthError(error)) return error
+    const refusal =
+      scheme === 'Bearer' && dpop !== undefined ? (asBindingMismatch(error) as AuthError) : error
     const nonce = scheme === 'DPoP' ? dpop?.nonces?.current(Date.now()) : undefined
     return refusal.withChallenge({ ...challenge, scheme, nonce })
   }
 
-  function urlOf(request: Request, facts: RequestFacts): RequestUrl | undefined {
-    if (hooks.requestUrl !== undefined) return hooks.requestUrl(request)
-    // Without the adapter's view, only a configured public origin can say where the request was sent.
-    return publicOrigin === undefined || facts.url === undefined
-      ? undefined
-      : { protocol: '', host: '', path: facts.url }
+  function authenticateNow(request: Request, facts: RequestFacts): MaybePromise<VerifiedToken | null> {
+    // Each read of a framework's request object can cost a slow property lookup (Express swaps its
+    // prototype per request): `method` and `url` are read only when they matter.
+    const headers = facts.headers
+    if (allowPreflight && isPreflight(headers, facts)) return null
+    if (dpop !== undefined) {
+      const authorization = readHeader(headers, 'authorization')
+      if (typeof authorization === 'string' && DPOP_SCHEME.test(authorization))
+        return authenticateWithProof(request, facts, dpop)
+    }
+    if (getToken) {
+      const outcome = callGetToken(getToken, request).then((token) => withBearer(token, request, headers))
+      return rechallenges
+        ? outcome.catch((error: unknown) => Promise.reject(refuse(error, 'Bearer')))
+        : outcome
+    }
+    if (!rechallenges) return withToken(extractToken(headers, sources(facts)), request)
+    let token: string | undefined
+    try {
+      token = extractToken(headers, sources(facts))
+      const outcome = withBearer(token, request, headers)
+      return outcome instanceof Promise
+        ? outcome.catch((error: unknown) => Promise.reject(refuse(error, 'Bearer')))
+        : outcome
+    } catch (error) {
+      throw refuse(error, token === undefined ? undefined : 'Bearer')
+    }
+  }
+
+  /** A token of the Bearer scheme (or another source), where DPoP is on: no proof may come with it. */
+  function withBearer(
+    token: string | null | undefined,
+    request: Request,
+    headers: HeadersLike,
+  ): VerifiedToken | null | Promise<VerifiedToken> {
+    if (token !== undefined && token !== null && token !== '' && dpop !== undefined) {
+      // RFC 9449 §7.2: a proof goes with the DPoP scheme only.
+      if (hasDpopHeader(headers))
+        throw new AuthError('invalid_request', {
+          reason: { message: 'a DPoP proof is sent with a Bearer token', actual: 'Bearer with DPoP header' },
+        })
+      if (dpop.mode === 'required')
+        throw new AuthError('credentials_required', {
+          reason: { message: 'the request uses the Bearer scheme and dpop.mode is "required"' },
+        })
+    }
+    return withToken(token, request)
   }
 
   function withToken(
@@ -232,53 +194,6 @@ export function createAuthenticator<Request>(
     return verified instanceof Promise
       ? verified.then((result) => certificates.bind(result, request))
       : certificates.bind(verified, request)
-  }
-
-  function authenticateNow(request: Request, facts: RequestFacts): MaybePromise<VerifiedToken | null> {
-    // Each read of a framework's request object can cost a slow property lookup (Express swaps its
-    // prototype per request): `method` and `url` are read only when they matter.
-    const headers = facts.headers
-    if (allowPreflight && isPreflight(headers, facts)) return null
-    if (dpop === undefined)
-      return protectedResource === undefined
-        ? authenticateBearer(request, facts)
-        : rechallenged(() => authenticateBearer(request, facts))
-    const authorization = readHeader(headers, 'authorization')
-    if (typeof authorization === 'string' && DPOP_SCHEME.test(authorization))
-      return authenticateWithProof(request, facts, dpop)
-    let token: string | undefined
-    try {
-      const outcome = authenticateBearer(request, facts, (found) => {
-        token = found
-        // RFC 9449 §7.2: a proof goes with the DPoP scheme only.
-        if (found !== undefined && hasDpopHeader(headers))
-          throw new AuthError('invalid_request', {
-            reason: {
-              message: 'a DPoP proof is sent with a Bearer token',
-              actual: 'Bearer with DPoP header',
-            },
-          })
-      })
-      return outcome instanceof Promise
-        ? outcome.catch((error: unknown) => Promise.reject(refuse(error, 'Bearer', token)))
-        : outcome
-    } catch (error) {
-      throw refuse(error, token === undefined ? undefined : 'Bearer', token)
-    }
-  }
-
-  /** Runs `attempt`, answering its refusals with this middleware's challenge (`resource_metadata`). */
-  function rechallenged(
-    attempt: () => MaybePromise<VerifiedToken | null>,
-  ): MaybePromise<VerifiedToken | null> {
-    try {
-      const outcome = attempt()
-      return outcome instanceof Promise
-        ? outcome.catch((error: unknown) => Promise.reject(refuse(error, undefined)))
-        : outcome
-    } catch (error) {
-      throw refuse(error, undefined)
-    }
   }
 
   /** The `DPoP` scheme: the token from the Authorization header, verified with its proof. */
@@ -305,6 +220,14 @@ export function createAuthenticator<Request>(
     }
   }
 
+  function urlOf(request: Request, facts: RequestFacts): RequestUrl | undefined {
+    if (hooks.requestUrl !== undefined) return hooks.requestUrl(request)
+    // Without the adapter's view, only a configured public origin can say where the request was sent.
+    return publicOrigin === undefined || facts.url === undefined
+      ? undefined
+      : { protocol: '', host: '', path: facts.url }
+  }
+
   /** Where else a token may be, besides the Authorization header. Absent sources stay `undefined`. */
   function sources(facts: RequestFacts) {
     return {
@@ -317,26 +240,6 @@ export function createAuthenticator<Request>(
       parsedBody: body === undefined ? undefined : facts.body,
       realm,
     }
-  }
-
-  /** The Bearer scheme (and the other sources); `found` learns the token before it is verified. */
-  function authenticateBearer(
-    request: Request,
-    facts: RequestFacts,
-    found?: (token: string | undefined) => void,
-  ): MaybePromise<VerifiedToken | null> {
-    if (getToken)
-      return callGetToken(getToken, request).then((token) => {
-        found?.(token ?? undefined)
-        return withToken(token, request)
-      })
-    const token = extractToken(facts.headers, sources(facts))
-    found?.(token)
-    if (token !== undefined && dpop?.mode === 'required')
-      throw new AuthError('credentials_required', {
-        reason: { message: 'the request uses the Bearer scheme and dpop.mode is "required"' },
-      })
-    return withToken(token, request)
   }
 
   return {

@@ -110,9 +110,12 @@ function selectIssuer(
   if (trusted) return trusted
   // Not listed: a tenant of an issuer template, or an issuer `resolveIssuer` vouches for (issuers/).
   if (config.directory)
-    return config.directory
-      .select(iss, payload)
-      .then((found) => found ?? Promise.reject(untrustedIssuer(config, iss)))
+    return (
+      config.directory.selectKnown(iss, payload) ??
+      config.directory
+        .select(iss, payload)
+        .then((found) => found ?? Promise.reject(untrustedIssuer(config, iss)))
+    )
   throw untrustedIssuer(config, iss)
 }
 

@@ -168,12 +168,13 @@ function onlyOne(found: string | undefined, other: string | undefined, realm: st
   return other
 }
 
-function countRawAuthorization(rawHeaders: readonly string[]): number {
+/** How many times the header `name` (lower case) appears in Node's `rawHeaders`. */
+export function countRawHeader(rawHeaders: readonly string[], name: string): number {
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string
+    const raw = rawHeaders[i] as string
     // The length test first spares a lower-cased copy of every other header name.
-    if (name.length === 13 && name.toLowerCase() === 'authorization') count++
+    if (raw.length === name.length && raw.toLowerCase() === name) count++
   }
   return count
 }
@@ -193,7 +194,7 @@ function countRawAuthorization(rawHeaders: readonly string[]): number {
  */
 export function extractToken(headers: HeadersLike, options: ExtractTokenOptions = {}): string | undefined {
   const { realm } = options
-  if (options.rawHeaders && countRawAuthorization(options.rawHeaders) > 1)
+  if (options.rawHeaders && countRawHeader(options.rawHeaders, 'authorization') > 1)
     throw invalidRequest(realm, 'the Authorization header is repeated')
   let token = fromAuthorization(
     single(readHeader(headers, 'authorization'), realm, 'Authorization'),

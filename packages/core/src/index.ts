@@ -77,10 +77,13 @@ export type {
   Algorithm,
   AsymmetricAlgorithm,
   IssuerConfig,
+  IssuerOption,
+  IssuerSource,
   JwksOptions,
   KeyInput,
   SymmetricAlgorithm,
   TokenCacheOptions,
+  VerifierCommonOptions,
   VerifierOptions,
 } from './options.js'
 export type { TokenCacheStats } from './token-cache.js'

@@ -113,14 +113,66 @@ export interface TokenCacheOptions {
   maxBytes?: number
 }
 
-/** Options of {@link createVerifier}. */
-export interface VerifierOptions {
-  /**
-   * Required. The exact `iss` of accepted tokens (RFC 7519 §4.1.1), several of them, or one
-   * {@link IssuerConfig} per trusted issuer. `null` explicitly accepts any issuer (then `jwksUri`,
-   * `keys` or `secret` is needed). An issuer that is a URL must have no query or fragment (RFC 8414 §2).
-   */
-  issuer: string | string[] | IssuerConfig[] | null
+/**
+ * The trusted issuers: the exact `iss` of accepted tokens (RFC 7519 §4.1.1), several of them, or one
+ * {@link IssuerConfig} per trusted issuer. `null` explicitly accepts any issuer.
+ */
+export type IssuerOption = string | string[] | IssuerConfig[] | null
+
+/**
+ * `issuer` is required unless `resolveIssuer` is given: a verifier always knows whom it trusts, either
+ * listed or looked up. A union rather than two optional properties so that forgetting both is a type error.
+ */
+export type IssuerSource =
+  | {
+      /**
+       * Required (unless `resolveIssuer` is given). The exact `iss` of accepted tokens (RFC 7519 §4.1.1),
+       * several of them, or one {@link IssuerConfig} per trusted issuer. `null` explicitly accepts any issuer
+       * (then `jwksUri`, `keys` or `secret` is needed). An issuer that is a URL must have no query or
+       * fragment (RFC 8414 §2).
+       */
+      issuer: IssuerOption
+      /** Not set: see the other form of {@link IssuerSource} (`resolveIssuer` cannot go with `issuer: null`). */
+      resolveIssuer?: undefined
+    }
+  | {
+      /** Issuers trusted besides those `resolveIssuer` finds (never `null`). Default: none. */
+      issuer?: Exclude<IssuerOption, null>
+      /**
+       * Looks up an issuer that `issuer` does not list (e.g. a SaaS tenant in your database): returns where
+       * its keys are (`jwksUri`, `keys` or `secret`: it is never discovered from its `iss`) or `undefined` to
+       * refuse it. Answers are cached (`issuerCache`); calls are bounded by `issuerCache.maxResolvesPerMinute`.
+       * A throw or rejection refuses the token with `keys_unavailable` (503). With it, `issuer` may be
+       * omitted. `verifier.forgetIssuer(iss)` drops an answer (an off-boarded tenant).
+       *
+       * Security: your resolver decides which issuers are trusted; each resolved issuer's keys verify only
+       * tokens whose `iss` is that issuer.
+       *
+       * @example
+       * ```ts
+       * createVerifier({
+       *   audience: 'https://api.example.com',
+       *   resolveIssuer: async (iss) => {
+       *     const tenant = await tenants.byIssuer(iss)
+       *     return tenant && { jwksUri: tenant.jwksUri }
+       *   },
+       * })
+       * ```
+       */
+      resolveIssuer: IssuerResolver
+    }
+
+/**
+ * Options of {@link createVerifier}: the {@link IssuerSource} (`issuer` and/or `resolveIssuer`) and the rest.
+ * @example
+ * ```ts
+ * createVerifier({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com' })
+ * ```
+ */
+export type VerifierOptions = VerifierCommonOptions & IssuerSource
+
+/** Options of {@link createVerifier} other than `issuer` and `resolveIssuer` ({@link IssuerSource}). */
+export interface VerifierCommonOptions {
   /**
    * Required. This API's identifier; a token must list at least one of these in `aud`
    * (RFC 7519 §4.1.3). `null` explicitly skips the audience check.
@@ -215,29 +267,6 @@ export interface VerifierOptions {
   decryption?: DecryptionOptions
   /** `realm` attribute of `WWW-Authenticate` challenges. Default: none. */
   realm?: string
-  /**
-   * Looks up an issuer that `issuer` does not list (e.g. a SaaS tenant in your database): returns where its
-   * keys are (`jwksUri`, `keys` or `secret`: it is never discovered from its `iss`) or `undefined` to refuse
-   * it. Answers are cached (`issuerCache`); calls are bounded by `issuerCache.maxResolvesPerMinute`. A
-   * throw or rejection refuses the token with `keys_unavailable` (503). With it, `issuer` may be omitted
-   * (`[]` in TypeScript). `verifier.forgetIssuer(iss)` drops an answer (an off-boarded tenant).
-   *
-   * Security: your resolver decides which issuers are trusted; each resolved issuer's keys verify only
-   * tokens whose `iss` is that issuer.
-   *
-   * @example
-   * ```ts
-   * createVerifier({
-   *   issuer: [],
-   *   audience: 'https://api.example.com',
-   *   resolveIssuer: async (iss) => {
-   *     const tenant = await tenants.byIssuer(iss)
-   *     return tenant && { jwksUri: tenant.jwksUri }
-   *   },
-   * })
-   * ```
-   */
-  resolveIssuer?: IssuerResolver
   /** The cache of issuers found by templates and `resolveIssuer`: sizes and lifetimes. */
   issuerCache?: IssuerCacheOptions
   /**

@@ -64,3 +64,21 @@ export function resolveAllowHttpHosts(value: unknown): ReadonlySet<string> {
   })
   return hosts
 }
+
+/** Characters a query or fragment would bring in: refused, the identifier is compared as a string. */
+const URL_EXTRAS = /[?#]/
+
+/** Parses an http(s) URL option, or throws a `ConfigError` naming it. */
+export function parseHttpUrl(value: unknown, option: string): URL {
+  let url: URL | undefined
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw new ConfigError(option, 'must be an absolute http(s) URL such as "https://api.example.com"')
+  if (url.username !== '' || url.password !== '' || URL_EXTRAS.test(value as string))
+    throw new ConfigError(option, 'must not hold credentials, a query or a fragment')
+  return url
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { createVerifier, isAuthError, type Verifier, type VerifierOptions } from '@tokenguard/core'
+import { createVerifier, isAuthError, type Verifier, type VerifierCommonOptions } from '@tokenguard/core'
 import { compactVerify, type JWK } from 'jose'
 import { DEFAULT_ALGORITHMS } from '../src/algorithms.js'
 import type { KeySource } from '../src/keys/key-source.js'
@@ -70,7 +70,7 @@ interface GroupSetup {
   refusedKey: string | undefined
 }
 
-const base: Omit<VerifierOptions, 'keys' | 'secret' | 'jwksUri'> = {
+const base: Omit<VerifierCommonOptions, 'keys' | 'secret' | 'jwksUri'> & { issuer: null } = {
   issuer: null,
   audience: null,
   requiredClaims: [],

@@ -6,8 +6,10 @@ import {
   createVerifier,
   isAuthError,
   scopesOf,
+  type IssuerSource,
   type VerifiedToken,
   type Verifier,
+  type VerifierCommonOptions,
   type VerifierOptions,
 } from '@tokenguard/core'
 
@@ -18,7 +20,8 @@ import {
 export type McpTokenVerifierOptions =
   | { verifier: Verifier; resource: string }
   | (VerifierOptions & { resource: string; verifier?: never })
-  | (Omit<VerifierOptions, 'audience'> & { audience?: undefined; resource: string; verifier?: never })
+  | (Omit<VerifierCommonOptions, 'audience'> &
+      IssuerSource & { audience?: undefined; resource: string; verifier?: never })
 
 /** Parses `resource`: an absolute http(s) URL without query, fragment or credentials. */
 export function resourceUrl(value: unknown): URL {

@@ -2,7 +2,7 @@ import { readBinding, type BindingMethod } from '../binding.js'
 import type { Verifier } from '../create-verifier.js'
 import { errorText } from '../diagnostics.js'
 import { AuthError, isAuthError } from '../errors.js'
-import { readHeader, type HeadersLike } from '../extract-token.js'
+import { countRawHeader, readHeader, type HeadersLike } from '../extract-token.js'
 import type { RequestBinding, VerifiedToken } from '../types.js'
 import type { ResolvedDpop } from './dpop-options.js'
 import { requestHtu, type RequestUrl } from './htu.js'
@@ -22,20 +22,14 @@ export interface DpopRequestFacts {
   readonly url: RequestUrl | undefined
 }
 
-function countRawDpop(rawHeaders: readonly string[]): number {
-  let count = 0
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string
-    if (name.length === 4 && name.toLowerCase() === 'dpop') count++
-  }
-  return count
-}
-
 /** The request's one `DPoP` header holding one compact JWS (RFC 9449 §4.3 points 1 and 2). */
 function proofOf(facts: DpopRequestFacts): string {
   const value = readHeader(facts.headers, 'dpop')
   if (value === undefined || value === '') throw invalidProof('the request has no DPoP header')
-  if (Array.isArray(value) || (facts.rawHeaders !== undefined && countRawDpop(facts.rawHeaders) > 1))
+  if (
+    Array.isArray(value) ||
+    (facts.rawHeaders !== undefined && countRawHeader(facts.rawHeaders, 'dpop') > 1)
+  )
     throw invalidProof('the DPoP header is repeated')
   if (value.length > MAX_PROOF_LENGTH)
     throw invalidProof(`the DPoP header is longer than ${MAX_PROOF_LENGTH} characters`, {
@@ -87,6 +81,7 @@ export async function authenticateDpop(
     algorithms: dpop.algorithms,
     maxAge: dpop.maxAge,
     clockTolerance: dpop.clockTolerance,
+    proofKeys: dpop.proofKeys,
     checkNonce:
       nonces === undefined
         ? undefined

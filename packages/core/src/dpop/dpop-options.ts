@@ -1,6 +1,8 @@
 import { DEFAULT_ALGORITHMS } from '../algorithms.js'
 import { ConfigError } from '../errors.js'
+import { parseHttpUrl } from '../url-policy.js'
 import { createDpopNonces, type DpopNonces } from './nonce.js'
+import { createProofKeyCache, type ProofKeyCache } from './proof-keys.js'
 import { createMemoryReplayStore, type ReplayStore } from './replay-store.js'
 
 /**
@@ -57,6 +59,8 @@ export interface ResolvedDpop {
   readonly replayStore: ReplayStore
   /** Milliseconds a proof id is remembered: the longest a proof can be accepted. */
   readonly replayTtlMs: number
+  /** Keys of the proof headers seen recently. */
+  readonly proofKeys: ProofKeyCache
 }
 
 const KNOWN = new Set(['mode', 'algorithms', 'maxAge', 'clockTolerance', 'nonce', 'replayStore'])
@@ -123,28 +127,13 @@ export function resolveDpop(options: unknown): ResolvedDpop | undefined {
     nonces,
     replayStore,
     replayTtlMs: (maxAge + 2 * clockTolerance) * 1000,
+    proofKeys: createProofKeyCache(),
   })
 }
 
 /** Checks `publicOrigin`: an absolute http(s) URL with no query or fragment; returned without a trailing `/`. */
 export function resolvePublicOrigin(value: unknown): string | undefined {
   if (value === undefined) return undefined
-  let url: URL | undefined
-  try {
-    url = typeof value === 'string' ? new URL(value) : undefined
-  } catch {
-    url = undefined
-  }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:'))
-    throw new ConfigError('publicOrigin', 'must be an absolute http(s) URL such as "https://api.example.com"')
-  if (
-    url.search !== '' ||
-    url.hash !== '' ||
-    url.username !== '' ||
-    url.password !== '' ||
-    (value as string).includes('?') ||
-    (value as string).includes('#')
-  )
-    throw new ConfigError('publicOrigin', 'must not hold credentials, a query or a fragment')
+  const url = parseHttpUrl(value, 'publicOrigin')
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
-import { calculateJwkThumbprint, compactVerify, EmbeddedJWK, type JWK } from 'jose'
+import type { JWK } from 'jose'
 import { AuthError, type ReasonDetails } from '../errors.js'
 import { unusableKeyReason } from '../jwks/usable-keys.js'
+import { verifySignature } from '../keys/verify-signature.js'
 import { safeText, show } from '../reason.js'
 import { normalizeHtu } from './htu.js'
+import { importProofKey, type ProofKey, type ProofKeyCache } from './proof-keys.js'
 
 /** What a proof is checked against: the request, the access token and the DPoP options. */
 export interface ProofExpectations {
@@ -21,6 +23,8 @@ export interface ProofExpectations {
   readonly clockTolerance: number
   /** Checks the proof's `nonce` claim (throws to refuse); runs before the signature, the costly step. */
   readonly checkNonce?: ((nonce: unknown) => void) | undefined
+  /** Keys of proof headers seen before (see `ProofKeyCache`). */
+  readonly proofKeys: ProofKeyCache
 }
 
 /** A proof that passed every check but the replay one, which the caller makes. */
@@ -81,6 +85,11 @@ function checkHeader(header: Record<string, unknown>, algorithms: readonly strin
   // proof only, never the access token.
   const problem = unusableKeyReason(jwk)
   if (problem !== undefined) throw invalidProof(`the proof's jwk is refused: ${problem}`, { actual: problem })
+  if ((jwk as JWK).alg !== undefined && (jwk as JWK).alg !== alg)
+    throw invalidProof("the proof's jwk is for another alg", {
+      expected: alg,
+      actual: show((jwk as JWK).alg),
+    })
   return jwk as JWK
 }
 
@@ -104,20 +113,41 @@ function checkTime(iat: unknown, expect: ProofExpectations): void {
     })
 }
 
+/** The proof's key: remembered for a header seen before, else checked against the key policy and imported. */
+async function proofKeyOf(
+  header: string,
+  expect: ProofExpectations,
+): Promise<{ proofKey: ProofKey; known: boolean }> {
+  const known = expect.proofKeys.get(header)
+  // A remembered header passed these checks, but perhaps under another middleware's algorithms.
+  if (known !== undefined && expect.algorithms.includes(known.alg)) return { proofKey: known, known: true }
+  const decoded = decodeJson(header, 'header')
+  const jwk = checkHeader(decoded, expect.algorithms)
+  try {
+    return { proofKey: await importProofKey(jwk, decoded.alg as string), known: false }
+  } catch (cause) {
+    throw new AuthError('dpop_proof_invalid', {
+      cause,
+      reason: { message: "the proof's jwk does not fit its alg" },
+    })
+  }
+}
+
 /**
  * Checks a DPoP proof (RFC 9449 §4.3) against the request and the access token: syntax, `typ`, `alg`, the
- * embedded key's policy, `htm`, `htu`, `iat`, `jti`, `ath`, and last the signature (the one costly step).
- * The nonce and the replay check are the caller's.
+ * embedded key's policy, `htm`, `htu`, `iat`, `jti`, `ath`, the nonce, and last the signature (the one
+ * costly step), with node:crypto as for access tokens. The replay check is the caller's.
  *
- * @throws AuthError `dpop_proof_invalid`
+ * @throws AuthError `dpop_proof_invalid`, `dpop_nonce_required`
  */
 export async function verifyProof(proof: string, expect: ProofExpectations): Promise<CheckedProof> {
   const segments = proof.split('.')
   if (segments.length !== 3) throw invalidProof('the proof is not a compact JWS')
-  const header = decodeJson(segments[0], 'header')
-  const payload = decodeJson(segments[1], 'payload')
-  if (!SEGMENT.test(segments[2] as string)) throw invalidProof("the proof's signature is not base64url")
-  const jwk = checkHeader(header, expect.algorithms)
+  const [header, body, signature] = segments as [string, string, string]
+  if (!SEGMENT.test(header)) throw invalidProof("the proof's header is not base64url")
+  const payload = decodeJson(body, 'payload')
+  if (!SEGMENT.test(signature)) throw invalidProof("the proof's signature is not base64url")
+  const { proofKey, known } = await proofKeyOf(header, expect)
   if (payload.htm !== expect.method)
     throw invalidProof('the proof was made for another method', {
       expected: expect.method,
@@ -140,13 +170,21 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
         : "the proof's ath is not the hash of the access token",
     )
   expect.checkNonce?.(payload.nonce)
+  let valid: boolean
   try {
-    await compactVerify(proof, EmbeddedJWK, { algorithms: [...expect.algorithms] })
+    valid = await verifySignature(
+      proofKey.alg,
+      proofKey.key,
+      Buffer.from(`${header}.${body}`, 'latin1'),
+      Buffer.from(signature, 'base64url'),
+    )
   } catch (cause) {
     throw new AuthError('dpop_proof_invalid', {
       cause,
-      reason: { message: 'the proof signature does not verify with its jwk' },
+      reason: { message: "the proof's jwk does not fit its alg" },
     })
   }
-  return { thumbprint: await calculateJwkThumbprint(jwk, 'sha256'), jti, htu }
+  if (!valid) throw invalidProof('the proof signature does not verify with its jwk')
+  if (!known) expect.proofKeys.set(header, proofKey)
+  return { thumbprint: proofKey.thumbprint, jti, htu }
 }

@@ -31,6 +31,11 @@ type FoundIssuer = TrustedIssuer & {
 export interface IssuerDirectory {
   /** The trusted entry for `iss`, or `undefined` to refuse it as an untrusted issuer. */
   select(iss: unknown, payload: Record<string, unknown>): Promise<TrustedIssuer | undefined>
+  /**
+   * The same for an issuer already trusted and cached, at once (its tenant claim checked); `undefined` when
+   * `select` must decide. Spares a cached tenant's verification a promise.
+   */
+  selectKnown(iss: unknown, payload: Record<string, unknown>): TrustedIssuer | undefined
   /** Drops what is known about `iss` (trusted or refused) and re-verifies its cached tokens. */
   forget(iss: string): boolean
 }
@@ -166,6 +171,11 @@ export function createIssuerDirectory(settings: DirectorySettings): IssuerDirect
   }
 
   return {
+    selectKnown(iss, payload) {
+      if (typeof iss !== 'string' || iss.length > MAX_ISSUER_LENGTH) return undefined
+      const known = trusted.get(iss, now())
+      return known === undefined ? undefined : checkTenant(known, payload)
+    },
     async select(iss, payload) {
       if (typeof iss !== 'string' || iss.length > MAX_ISSUER_LENGTH) return undefined
       const nowMs = now()

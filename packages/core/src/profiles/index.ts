@@ -1,2 +1,2 @@
-export { auth0, cognito, entra, githubActions, googleServiceAccount, keycloak } from './providers.js'
+export { auth0, cognito, entra, githubActions, googleServiceAccount, keycloak, okta } from './providers.js'
 export type { ProfileOptions } from './providers.js'

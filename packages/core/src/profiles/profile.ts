@@ -1,5 +1,5 @@
 import { AuthError, ConfigError } from '../errors.js'
-import type { VerifierOptions } from '../options.js'
+import type { IssuerOption, VerifierOptions } from '../options.js'
 import { safeValue, show } from '../reason.js'
 
 /**
@@ -12,7 +12,7 @@ export interface ProviderProfile {
   /** The provider, for messages (`cognito`, `entra`, …). */
   readonly name: string
   /** The `issuer` and `audience` the profile set; others are refused at start-up. */
-  readonly issuer: VerifierOptions['issuer']
+  readonly issuer: IssuerOption
   readonly audience: VerifierOptions['audience']
   /** The provider's mandatory checks. @throws AuthError `claim_invalid` */
   check(payload: Record<string, unknown>): void

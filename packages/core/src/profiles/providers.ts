@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js'
-import type { IssuerConfig, VerifierOptions } from '../options.js'
+import type { IssuerConfig, IssuerOption, VerifierOptions } from '../options.js'
 import { requireClaimOneOf, type ProviderProfile } from './profile.js'
 
 /**
@@ -8,7 +8,7 @@ import { requireClaimOneOf, type ProviderProfile } from './profile.js'
  */
 
 /** What a profile returns: spread it, then add your own options (`validate`, `jwks`, …). */
-export type ProfileOptions = Pick<VerifierOptions, 'issuer' | 'audience'> &
+export type ProfileOptions = { issuer: IssuerOption } & Pick<VerifierOptions, 'audience'> &
   Partial<Pick<VerifierOptions, 'jwksUri'>> & { profile: ProviderProfile }
 
 function text(value: unknown, option: string, pattern = /^[A-Za-z0-9._:-]+$/): string {
@@ -26,7 +26,7 @@ function list(value: unknown, option: string): string[] {
 
 function make(
   name: string,
-  issuer: VerifierOptions['issuer'],
+  issuer: IssuerOption,
   audience: VerifierOptions['audience'],
   check: ProviderProfile['check'] = () => undefined,
   jwksUri?: string,
@@ -173,6 +173,44 @@ export function googleServiceAccount(options: {
 export function auth0(options: { domain: string; audience: string | string[] }): ProfileOptions {
   const domain = text(options.domain, 'auth0.domain')
   return make('auth0', `https://${domain}/`, list(options.audience, 'auth0.audience'))
+}
+
+/**
+ * Okta access tokens. A custom authorization server (default: the one named `default`) has the issuer
+ * `https://{domain}/oauth2/{authorizationServerId}`, and the `default` server's audience is `api://default`
+ * unless you changed it; `orgAuthorizationServer: true` uses the org server's issuer `https://{domain}` (Okta
+ * means its access tokens for Okta's own APIs, so `audience` is required). Scopes arrive as an array in `scp`,
+ * which `requireScopes` reads; with `clientId`, the token's `cid` must be one of them.
+ *
+ * Security: every API on the `default` server shares the audience `api://default`, so a token any client got
+ * for another of your org's APIs passes the audience check: pin `clientId`, or give the API its own audience.
+ * @example
+ * ```ts
+ * createVerifier({ ...profiles.okta({ domain: 'acme.okta.com', clientId: '0oa1app' }) })
+ * ```
+ */
+export function okta(options: {
+  domain: string
+  authorizationServerId?: string
+  orgAuthorizationServer?: boolean
+  audience?: string | string[]
+  clientId?: string | string[]
+}): ProfileOptions {
+  const domain = text(options.domain, 'okta.domain')
+  const org = options.orgAuthorizationServer === true
+  if (org && options.authorizationServerId !== undefined)
+    throw new ConfigError('okta.authorizationServerId', 'cannot be set with "orgAuthorizationServer"')
+  const server = org
+    ? undefined
+    : text(options.authorizationServerId ?? 'default', 'okta.authorizationServerId')
+  if (options.audience === undefined && server !== 'default')
+    throw new ConfigError('okta.audience', 'is required but for the "default" authorization server')
+  const audience = list(options.audience ?? 'api://default', 'okta.audience')
+  const clients = options.clientId === undefined ? undefined : list(options.clientId, 'okta.clientId')
+  const issuer = server === undefined ? `https://${domain}` : `https://${domain}/oauth2/${server}`
+  return make('okta', issuer, audience, (payload) => {
+    if (clients !== undefined) requireClaimOneOf(payload, 'cid', clients, 'okta')
+  })
 }
 
 /** Keycloak: `https://host/realms/REALM`, or with `legacyAuthPath` the pre-17 `https://host/auth/realms/REALM`. */

@@ -1,6 +1,7 @@
 import { resolveDpop, type ResolvedDpop } from '../dpop/dpop-options.js'
 import { ConfigError } from '../errors.js'
-import { parseHttpUrl, resolveResource } from './resource-options.js'
+import { parseHttpUrl } from '../url-policy.js'
+import { resolveResource } from './resource-options.js'
 
 /** The RFC 9728 §2 protected resource metadata document, as served. */
 export interface ProtectedResourceMetadata {

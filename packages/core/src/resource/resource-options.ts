@@ -1,5 +1,6 @@
 import type { Verifier } from '../create-verifier.js'
 import { ConfigError } from '../errors.js'
+import { parseHttpUrl } from '../url-policy.js'
 
 /**
  * What the RFC 9728 protected resource metadata document says besides what tokenguard knows from its own
@@ -56,24 +57,6 @@ export interface ProtectedResourceOptions {
    * carries `resource_metadata="<its URL>"`. Default: off.
    */
   resourceMetadata?: ResourceMetadataOptions
-}
-
-/** Characters a query or fragment would bring in: refused, the identifier is compared as a string. */
-const URL_EXTRAS = /[?#]/
-
-/** Parses an http(s) URL option, or throws a `ConfigError` naming it. */
-export function parseHttpUrl(value: unknown, option: string): URL {
-  let url: URL | undefined
-  try {
-    url = typeof value === 'string' ? new URL(value) : undefined
-  } catch {
-    url = undefined
-  }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:'))
-    throw new ConfigError(option, 'must be an absolute https: URL such as "https://api.example.com"')
-  if (url.username !== '' || url.password !== '' || URL_EXTRAS.test(value as string))
-    throw new ConfigError(option, 'must not hold credentials, a query or a fragment')
-  return url
 }
 
 /** Checks the `resource` option; returns it exactly as given (it is compared with `aud` as a string). */

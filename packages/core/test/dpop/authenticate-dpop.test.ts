@@ -444,3 +444,71 @@ describe('a DPoP header without any token', () => {
     ).resolves.toBeNull()
   })
 })
+
+describe('proof keys seen before', () => {
+  it('skip the key work, never the signature: a tampered proof under a known header is refused', async () => {
+    const authenticator = make()
+    await run(authenticator, dpopRequest(bound, await client.proof({ url: URL_, accessToken: bound })))
+    const [header, payload, signature] = (await client.proof({ url: URL_, accessToken: bound })).split(
+      '.',
+    ) as [string, string, string]
+    const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`
+    const error = await expectAuthError(
+      run(authenticator, dpopRequest(bound, `${header}.${payload}.${flipped}`)),
+      'dpop_proof_invalid',
+    )
+    expect(error.reason.message).toMatch(/signature/)
+    await expect(
+      run(authenticator, dpopRequest(bound, await client.proof({ url: URL_, accessToken: bound }))),
+    ).resolves.toBeTruthy()
+  })
+
+  it('a header whose proof failed is not remembered', async () => {
+    const authenticator = make()
+    const good = await client.proof({ url: URL_, accessToken: bound })
+    const [header, payload] = good.split('.') as [string, string]
+    await expectAuthError(
+      run(authenticator, dpopRequest(bound, `${header}.${payload}.AAAA`)),
+      'dpop_proof_invalid',
+    )
+    await expect(run(authenticator, dpopRequest(bound, good))).resolves.toBeTruthy()
+  })
+
+  it('refuses a jwk whose own alg is not the proof alg', async () => {
+    const rsa = await createDpopClient('RS256')
+    const error = await expectAuthError(
+      run(
+        make(),
+        dpopRequest(
+          bound,
+          await rsa.proof({ url: URL_, accessToken: bound, header: { jwk: { ...rsa.jwk, alg: 'PS256' } } }),
+        ),
+      ),
+      'dpop_proof_invalid',
+    )
+    expect(error.reason).toMatchObject({ expected: 'RS256', actual: '"PS256"' })
+  })
+
+  it.each([
+    ['crit', { crit: ['b64'], b64: true }],
+    ['b64', { b64: true }],
+  ])('refuses a proof header with %s', async (_, header) => {
+    const error = await expectAuthError(
+      run(make(), dpopRequest(bound, await client.proof({ url: URL_, accessToken: bound, header }))),
+      'dpop_proof_invalid',
+    )
+    expect(error.reason.message).toMatch(/crit or b64/)
+  })
+
+  it('refuses a key that does not fit the alg (an RSA key in an ES256 proof)', async () => {
+    const rsa = await createDpopClient('RS256')
+    const error = await expectAuthError(
+      run(
+        make(),
+        dpopRequest(bound, await client.proof({ url: URL_, accessToken: bound, header: { jwk: rsa.jwk } })),
+      ),
+      'dpop_proof_invalid',
+    )
+    expect(error.reason.message).toMatch(/does not fit/)
+  })
+})

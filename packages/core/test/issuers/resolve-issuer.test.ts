@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { createVerifier, type ResolvedIssuer, type VerifierOptions } from '@tokenguard/core'
+import {
+  createVerifier,
+  type IssuerResolver,
+  type ResolvedIssuer,
+  type VerifierCommonOptions,
+} from '@tokenguard/core'
 import { createClock } from '../support/clock.js'
 import { expectAuthError } from '../support/expect-error.js'
 import { startJwksServer, type JwksServer } from '../support/jwks-server.js'
@@ -40,8 +45,9 @@ function tenantTable(table: () => Record<string, ResolvedIssuer>) {
   return { asked, resolveIssuer }
 }
 
-function verifierWith(resolveIssuer: VerifierOptions['resolveIssuer'], extra: Partial<VerifierOptions> = {}) {
-  return createVerifier({ issuer: [], audience: AUDIENCE, now, resolveIssuer, cache: false, ...extra })
+// No `issuer`: with `resolveIssuer` it may be omitted, in the types too (IssuerSource).
+function verifierWith(resolveIssuer: IssuerResolver, extra: Partial<VerifierCommonOptions> = {}) {
+  return createVerifier({ audience: AUDIENCE, now, resolveIssuer, cache: false, ...extra })
 }
 
 describe('resolveIssuer', () => {
@@ -208,7 +214,7 @@ describe('resolveIssuer', () => {
     await listed.verify(await sign(keyA, claims({ iss: ISS_A })))
     await listed.verify(await sign(keyB, claims({ iss: ISS_B })))
     expect(asked).toEqual([ISS_B])
-    const omitted = createVerifier({ audience: AUDIENCE, now, resolveIssuer } as unknown as VerifierOptions)
+    const omitted = createVerifier({ audience: AUDIENCE, now, resolveIssuer })
     await expect(omitted.verify(await sign(keyB, claims({ iss: ISS_B })))).resolves.toBeDefined()
     await expect(omitted.ready()).resolves.toBeUndefined()
   })

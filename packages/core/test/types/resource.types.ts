@@ -14,6 +14,8 @@ createAuthenticator({ issuer, audience: 'api://app', resource })
 createAuthenticator({ issuer })
 // @ts-expect-error audience is missing and there is no resource (resourceMetadata alone does not count)
 createAuthenticator({ issuer, resourceMetadata: {} })
+// @ts-expect-error with resource, an issuer (or resolveIssuer) is still required
+createAuthenticator({ resource })
 // @ts-expect-error resourceMetadata members are checked
 createAuthenticator({ issuer, resource, resourceMetadata: { scopes: ['a'] } })
 

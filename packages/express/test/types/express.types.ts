@@ -21,8 +21,12 @@ declare module '@tokenguard/core' {
 const app = express()
 
 // issuer and audience are required; null opts out explicitly.
-// @ts-expect-error issuer is missing
+// @ts-expect-error issuer is missing (and no resolveIssuer stands in for it)
 jwtAuth({ audience: 'api' })
+jwtAuth({
+  audience: 'api',
+  resolveIssuer: (iss) => (iss === 'https://t1.example/' ? { jwksUri: `${iss}jwks` } : undefined),
+})
 // @ts-expect-error audience is missing
 jwtAuth({ issuer: 'https://idp.example.com/' })
 jwtAuth({ issuer: null, audience: null, jwksUri: 'https://idp.example.com/jwks' })

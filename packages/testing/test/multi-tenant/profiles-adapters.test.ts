@@ -39,3 +39,31 @@ describe.each(['Express 5', 'Koa 3', 'Fastify 5'])('%s with profiles.cognito', (
     expect(await status({ client_id: 'other' })).toBe(401)
   })
 })
+
+describe.each(['Express 5', 'Koa 3', 'Fastify 5'])('%s with profiles.okta', (name) => {
+  const OKTA = 'https://acme.okta.com/oauth2/default'
+  let app: RunningApp
+  beforeAll(async () => {
+    app = await (FRAMEWORK_APPS[name] as (typeof FRAMEWORK_APPS)[string])({
+      ...profiles.okta({ domain: 'acme.okta.com', clientId: '0oa1app' }),
+      keys: key.publicJwk,
+      validate: () => true,
+    })
+  })
+  afterAll(() => app.close())
+
+  it('checks cid, and requireScopes reads the scp array', async () => {
+    const status = async (path: string, overrides: Record<string, unknown>) =>
+      (
+        await fetch(`${app.url}${path}`, {
+          headers: {
+            authorization: `Bearer ${await token({ iss: OKTA, aud: 'api://default', cid: '0oa1app', scp: ['read:items'], token_use: undefined, client_id: undefined, ...overrides })}`,
+          },
+        })
+      ).status
+    expect(await status('/scoped', {})).toBe(200)
+    expect(await status('/scoped', { scp: ['openid'] })).toBe(403)
+    expect(await status('/protected', { cid: 'other' })).toBe(401)
+    expect(await status('/protected', { aud: '0oa1app' })).toBe(401)
+  })
+})

@@ -1,0 +1,64 @@
+/**
+ * The "Multi-tenant issuers" section of docs/benchmarks.md and its targets, from tenants-bench.js: heap
+ * after warming every tenant, and verifications per second of cached tenants against a single issuer.
+ */
+
+const int = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a')
+const mib = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : 'n/a')
+const x = (value) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a')
+
+/** Target rows (issue 17): a cached tenant within 10 % of a single issuer; the default cache's heap bound. */
+export function tenantsTargets(tenants) {
+  const items = []
+  const target = tenants.targetRatio ?? 0.9
+  for (const [scenario, byContender] of Object.entries(tenants.throughput ?? {}))
+    for (const id of ['template', 'resolveIssuer']) {
+      const entry = byContender[id]
+      if (!entry) continue
+      items.push({
+        target: `Tenants ${scenario}, ${int(tenants.tenants)} cached (${id}): ≥ ${target.toFixed(2)} × a single issuer`,
+        measured: x(entry.ratio),
+        pass: Number.isFinite(entry.ratio) ? entry.ratio >= target : undefined,
+      })
+    }
+  for (const run of tenants.heap ?? [])
+    if (run.boundBytes !== undefined)
+      items.push({
+        target: `Tenants heap, ${run.label}: ${int(run.tenants)} tenants ≤ 1.25 × ${int(run.maxEntries)} tenants`,
+        measured: `${mib(run.heapRetained)} ≤ ${mib(run.boundBytes)}`,
+        pass: run.withinBound,
+      })
+  return items
+}
+
+export function tenantsSection(tenants) {
+  const heapRows = tenants.heap.map(
+    (run) =>
+      `| ${run.label} | ${int(run.tenants)} | ${int(run.maxEntries)} | ${int(run.keySetFetches)} | ${mib(run.heapRetained)} | ${int(run.heapPerCachedTenant)} |`,
+  )
+  const scenarios = Object.keys(tenants.throughput)
+  const ids = Object.keys(tenants.throughput[scenarios[0]] ?? {})
+  const rateRows = ids.map(
+    (id) =>
+      `| ${id} | ${scenarios.map((s) => `${int(tenants.throughput[s][id].median)} (${x(tenants.throughput[s][id].ratio)})`).join(' | ')} |`,
+  )
+  return [
+    '## Multi-tenant issuers',
+    '',
+    `Measured ${tenants.measuredAt}. ${int(tenants.tenants)} tenants, each with its own ${tenants.alg} key and ` +
+      'JWK Set on a loopback server, trusted through a `{tenantid}` issuer template (`tenants` list, ' +
+      '`tenantClaim: tid`) or `resolveIssuer`. Heap: what the verifier retains (heap after a full GC with it, less without it) once every tenant verified one ' +
+      'token, with `issuerCache.maxEntries` holding them all, then with the default 1 000 (the least recently ' +
+      'used key sets leave), against the same verifier warmed with 1 000 tenants. Throughput: verifications per second over one token per tenant, every tenant ' +
+      'cached, against a single static issuer over as many tokens of its one key; the token cache is off, ' +
+      'so every call checks a signature.',
+    '',
+    '| Verifier | Tenants | maxEntries | Key set fetches | Heap retained | Bytes per cached tenant |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...heapRows,
+    '',
+    `| verifications/s (× single) | ${scenarios.map((s) => `concurrency ${s.slice(1)}`).join(' | ')} |`,
+    `| --- | ${scenarios.map(() => '---:').join(' | ')} |`,
+    ...rateRows,
+  ].join('\n')
+}
