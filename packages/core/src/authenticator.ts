@@ -12,6 +12,9 @@ import type { ProtectedResource } from './resource/resource-metadata.js'
 import type { ProtectedResourceOptions } from './resource/resource-options.js'
 import { resolveRequestOptions } from './resolve-request-options.js'
 import type { Challenge } from './www-authenticate.js'
+import type { RequestFacts } from './request-facts.js'
+
+export type { RequestFacts } from './request-facts.js'
 
 export type { RequestAuthOptions } from './request-auth-options.js'
 
@@ -33,21 +36,6 @@ export type AuthenticatorOptions<Request> = (
 
 /** A value, or the promise of one. */
 export type MaybePromise<T> = T | Promise<T>
-
-/** What an adapter tells the authenticator about a request, whatever the framework. */
-export interface RequestFacts {
-  method: string
-  headers: HeadersLike
-  /** Node's `rawHeaders`, so a repeated `Authorization` header is detected. */
-  rawHeaders?: readonly string[]
-  /** Path and query, needed for the `query` option. */
-  url?: string
-  /**
-   * The body as the framework's parser left it (an object of form fields), needed for the `body` option;
-   * read only when that option is set and the request is a form post.
-   */
-  body?: unknown
-}
 
 /** The framework-independent part of every adapter's middleware. */
 export interface Authenticator<Request> {
@@ -121,6 +109,8 @@ export function createAuthenticator<Request>(
   } = resolveRequestOptions(options, hooks)
   // Refusals are answered again with this middleware's challenge when it says more than RFC 6750's.
   const rechallenges = dpop !== undefined || protectedResource !== undefined
+  // Only `selectIntrospectionIssuer` reads the request: otherwise verifications get no options object.
+  const passesFacts = verifier.needsRequestFacts
 
   /** Answers a refusal in the request's scheme, with both challenges when both are accepted. */
   function refuse(error: unknown, scheme: 'Bearer' | 'DPoP' | undefined): unknown {
@@ -142,16 +132,16 @@ export function createAuthenticator<Request>(
         return authenticateWithProof(request, facts, dpop)
     }
     if (getToken) {
-      const outcome = callGetToken(getToken, request).then((token) => withBearer(token, request, headers))
+      const outcome = callGetToken(getToken, request).then((token) => withBearer(token, request, facts))
       return rechallenges
         ? outcome.catch((error: unknown) => Promise.reject(refuse(error, 'Bearer')))
         : outcome
     }
-    if (!rechallenges) return withToken(extractToken(headers, sources(facts)), request)
+    if (!rechallenges) return withToken(extractToken(headers, sources(facts)), request, facts)
     let token: string | undefined
     try {
       token = extractToken(headers, sources(facts))
-      const outcome = withBearer(token, request, headers)
+      const outcome = withBearer(token, request, facts)
       return outcome instanceof Promise
         ? outcome.catch((error: unknown) => Promise.reject(refuse(error, 'Bearer')))
         : outcome
@@ -164,11 +154,11 @@ export function createAuthenticator<Request>(
   function withBearer(
     token: string | null | undefined,
     request: Request,
-    headers: HeadersLike,
+    facts: RequestFacts,
   ): VerifiedToken | null | Promise<VerifiedToken> {
     if (token !== undefined && token !== null && token !== '' && dpop !== undefined) {
       // RFC 9449 §7.2: a proof goes with the DPoP scheme only.
-      if (hasDpopHeader(headers))
+      if (hasDpopHeader(facts.headers))
         throw new AuthError('invalid_request', {
           reason: { message: 'a DPoP proof is sent with a Bearer token', actual: 'Bearer with DPoP header' },
         })
@@ -177,20 +167,25 @@ export function createAuthenticator<Request>(
           reason: { message: 'the request uses the Bearer scheme and dpop.mode is "required"' },
         })
     }
-    return withToken(token, request)
+    return withToken(token, request, facts)
   }
 
   function withToken(
     token: string | null | undefined,
     request: Request,
+    facts: RequestFacts,
   ): VerifiedToken | null | Promise<VerifiedToken> {
     if (token === undefined || token === null || token === '') {
       if (!credentialsRequired) return null
       throw new AuthError('credentials_required', realm === undefined ? {} : { realm })
     }
-    if (certificates === undefined) return verifier.verifyNow(token)
+    if (certificates === undefined)
+      return passesFacts ? verifier.verifyNow(token, { facts }) : verifier.verifyNow(token)
     // A cached token stays synchronous: the certificate check is too unless `getCertificate` is async.
-    const verified = verifier.verifyNow(token, certificates.bearerVerifyOptions)
+    const verified = verifier.verifyNow(
+      token,
+      passesFacts ? { ...certificates.bearerVerifyOptions, facts } : certificates.bearerVerifyOptions,
+    )
     return verified instanceof Promise
       ? verified.then((result) => certificates.bind(result, request))
       : certificates.bind(verified, request)
@@ -212,9 +207,16 @@ export function createAuthenticator<Request>(
       }
       const checkCertificate =
         certificates === undefined ? undefined : (payload: object) => certificates.check(payload, request)
-      return authenticateDpop(verifier, resolved, publicOrigin, token, dpopFacts, checkCertificate).catch(
-        (error: unknown) => Promise.reject(refuse(error, 'DPoP')),
-      )
+      const verifyFacts = passesFacts ? facts : undefined
+      return authenticateDpop(
+        verifier,
+        resolved,
+        publicOrigin,
+        token,
+        dpopFacts,
+        checkCertificate,
+        verifyFacts,
+      ).catch((error: unknown) => Promise.reject(refuse(error, 'DPoP')))
     } catch (error) {
       return Promise.reject(refuse(error, 'DPoP'))
     }

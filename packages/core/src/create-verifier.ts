@@ -7,15 +7,19 @@ import {
   type ClaimPolicy,
 } from './claims.js'
 import { deepFreeze } from './deep-freeze.js'
-import { errorText, verifyChannel, type VerifyMessage } from './diagnostics.js'
+import { verifyChannel, type VerifyMessage } from './diagnostics.js'
 import { AuthError, explain, type ReasonDetails } from './errors.js'
+import { checkAnswerClaims } from './introspection/introspection-answer.js'
+import type { IntrospectingIssuer, OpaqueTokenRoute } from './introspection/opaque-token-route.js'
+import type { RequestFacts } from './request-facts.js'
+import type { Verifier, VerifyOptions } from './verifier.js'
 import { openEncryptedToken } from './jwe/decrypt-token.js'
 import { checkProtection, isEncrypted } from './jwe/nested-token.js'
 import { verifySignature } from './keys/verify-signature.js'
 import { toAuthError } from './map-error.js'
 import type { VerifierOptions } from './options.js'
 import { loadKeys } from './ready.js'
-import { safeText, safeValue, show } from './reason.js'
+import { safeText } from './reason.js'
 import {
   algorithmNotAllowed,
   headerDetails,
@@ -27,74 +31,21 @@ import { resolveOptions, type ResolvedOptions, type TrustedIssuer } from './reso
 import { createRevocationCheck } from './revocation/check-revocation.js'
 import { TokenCache, type CachedVerification, type TokenCacheStats } from './token-cache.js'
 import { tokenId } from './token-id.js'
-import { parseCompactToken } from './token-syntax.js'
+import { isJwtShaped, parseCompactToken } from './token-syntax.js'
 import type { TokenHeader, TokenPayload, VerifiedToken } from './types.js'
+import { checkRevocation, runValidate } from './verification-hooks.js'
 import { traceVerification } from './verify-tracing.js'
 
-/** Options of one verification. */
-export interface VerifyOptions {
-  /**
-   * The proofs of possession the caller checks itself after this verification: a token bound by one of
-   * these methods (`cnf.jkt` for `'dpop'`, `cnf["x5t#S256"]` for `'mtls'`) is then returned rather than
-   * refused, and **the caller must compare its `cnf` to the proof**. The adapters' authenticator does.
-   * Default: none, so every token with a `cnf` claim is refused (`binding_unverified`).
-   */
-  bindingsCheckedByCaller?: readonly BindingMethod[]
-}
-
-/** Verifies bearer JWTs. Create one per API at start-up and share it: it owns the key and token caches. */
-export interface Verifier {
-  /**
-   * Verifies a compact JWT: syntax, algorithm, signature, issuer, audience, times, type and your checks.
-   * @throws AuthError with a stable `code`; `keys_unavailable` (503) when keys cannot be fetched.
-   */
-  verify(token: string, options?: VerifyOptions): Promise<VerifiedToken>
-  /**
-   * The same verification, but the result itself, not a promise, when it is available at once: a token
-   * served from the verified-token cache (with fresh keys, no `isRevoked` hook, and a `revocation` store that
-   * answers synchronously, as the memory store does). Otherwise a promise.
-   * Adapters use it to spare every cached request an asynchronous hop. May throw `AuthError` synchronously.
-   */
-  verifyNow(token: string, options?: VerifyOptions): VerifiedToken | Promise<VerifiedToken>
-  /** Counters of the verified-token cache (all zero when it is off). */
-  cacheStats(): TokenCacheStats
-  /**
-   * Runs discovery and the first JWK Set fetch of every configured issuer now, for a readiness probe or
-   * to fail fast on a wrong issuer. Resolves once every issuer has keys (static keys and secrets at once);
-   * rejects with a `NotReadyError` naming each issuer URL and the cause. Adapters never call it: an
-   * identity-provider outage at boot must not become a crash loop.
-   *
-   * @example
-   * ```ts
-   * app.get('/ready', async (_req, res) => {
-   *   try {
-   *     await verifier.ready()
-   *     res.sendStatus(204)
-   *   } catch (error) {
-   *     logger.warn(error.message)
-   *     res.sendStatus(503)
-   *   }
-   * })
-   * ```
-   */
-  ready(): Promise<void>
-  /**
-   * Forgets what the verifier learnt about `iss` from an issuer template or `resolveIssuer` (trusted or
-   * refused), e.g. for an off-boarded tenant: its next token asks again, and its tokens in the
-   * verified-token cache are verified again. Returns whether anything was known. Listed issuers stay.
-   */
-  forgetIssuer(iss: string): boolean
-  /** The `realm` of challenges, for adapters that build errors themselves. */
-  readonly realm: string | undefined
-  /**
-   * The audiences a token must name (one of them in `aud`), or `null` when the audience check is skipped
-   * (`audience: null`). Read by `resource` next to a shared verifier, which refuses `null`.
-   */
-  readonly audience: readonly string[] | null
-}
+export type { Verifier, VerifyOptions } from './verifier.js'
 
 /** The binding methods the caller of one verification checks itself. */
 type Checked = readonly BindingMethod[] | undefined
+
+/** The request, when an adapter verifies (for `selectIntrospectionIssuer`). */
+type Facts = RequestFacts | undefined
+
+/** An introspected token has no JOSE header. */
+const NO_HEADER = Object.freeze({}) as TokenHeader
 
 const NO_CACHE_STATS: TokenCacheStats = Object.freeze({ hits: 0, misses: 0, size: 0, bytes: 0 })
 
@@ -144,55 +95,44 @@ export function createVerifier(options: VerifierOptions): Verifier {
     accessTokenOnly: config.accessTokenOnly,
   }
 
-  async function checkRevocation(
-    isRevoked: NonNullable<ResolvedOptions['isRevoked']>,
-    result: VerifiedToken,
-  ): Promise<void> {
-    let revoked: boolean
-    try {
-      revoked = await isRevoked(result.payload as TokenPayload, result.header)
-    } catch (cause) {
-      // The revocation store is infrastructure: its failure is a 503, never a 401 nor a pass.
-      throw new AuthError('revocation_unavailable', {
-        cause,
-        reason: { message: `isRevoked failed: ${errorText(cause)}` },
-      })
-    }
-    if (revoked) throw new AuthError('token_revoked', { reason: { message: 'isRevoked returned true' } })
+  /**
+   * An introspected token (RFC 7662): the authorization server's answer is the payload, held to the claim
+   * policy of JWTs and every check after the signature. Never in the verified-token cache: the
+   * introspector's own cache (off by default) decides how long an answer is believed.
+   */
+  async function verifyIntrospected(
+    token: string,
+    trusted: IntrospectingIssuer,
+    checked: Checked,
+  ): Promise<VerifiedToken> {
+    const { payload } = await trusted.introspector.introspect(token, trusted)
+    const required = trusted.introspector.settings.requiredClaims ?? config.requiredClaims
+    const times = checkAnswerClaims(payload, trusted, config.now(), {
+      ...policy,
+      requiredClaims: required,
+      accessTokenOnly: false,
+    })
+    config.profile?.check(payload)
+    readBinding(payload, checked)
+    revocation?.checkLifetime(times)
+    if (config.validate) await runValidate(config.validate, payload as TokenPayload, NO_HEADER)
+    const result: VerifiedToken = { payload: payload as TokenPayload, header: NO_HEADER, token }
+    deepFreeze(result)
+    return result
   }
 
-  async function runValidate(
-    validate: NonNullable<ResolvedOptions['validate']>,
-    payload: TokenPayload,
-    header: TokenHeader,
-  ): Promise<void> {
-    let verdict: unknown
-    try {
-      verdict = await validate(payload, header)
-    } catch (cause) {
-      if (cause instanceof AuthError) throw cause
-      throw new AuthError('claim_invalid', {
-        cause,
-        claim: 'validate',
-        reason: { check: 'validate', message: `validate threw: ${errorText(cause)}` },
+  /** An opaque token goes to the one issuer that introspects it, or is refused (not a JWT). */
+  function verifyOpaque(token: string, checked: Checked, facts: Facts): Promise<VerifiedToken> {
+    const trusted = (config.introspection as OpaqueTokenRoute).issuerFor(token, facts)
+    if (trusted === undefined)
+      throw new AuthError('token_malformed', {
+        reason: { message: 'the token is not a JWT, and selectIntrospectionIssuer chose no issuer for it' },
       })
-    }
-    // Fail closed: `undefined` (a forgotten return), `null`, `0` or `''` (a `Map.get` miss, a Redis
-    // SISMEMBER 0) must never pass — and the verdict is cached with the token.
-    if (verdict !== true) {
-      throw new AuthError('claim_invalid', {
-        claim: 'validate',
-        reason: {
-          check: 'validate',
-          message: `validate returned ${verdict === undefined ? 'undefined' : show(verdict)}, not true`,
-          expected: true,
-          actual: verdict === undefined ? null : safeValue(verdict),
-        },
-      })
-    }
+    return verifyIntrospected(token, trusted, checked)
   }
 
-  async function verifyFully(token: string, checked: Checked): Promise<VerifiedToken> {
+  async function verifyFully(token: string, checked: Checked, facts: Facts): Promise<VerifiedToken> {
+    if (config.introspection !== undefined && !isJwtShaped(token)) return verifyOpaque(token, checked, facts)
     // An encrypted token (nested JWT) is opened first; the signed JWT inside is verified as any other.
     const opened =
       config.decryption !== undefined && isEncrypted(token)
@@ -204,6 +144,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const trusted = selected instanceof Promise ? await selected : selected
     if (opened !== undefined || trusted.decryption !== undefined)
       checkProtection(opened, trusted, payload.iss)
+    // `introspection.tokens: 'all'`: the issuer's own answer replaces the local verification.
+    if (trusted.introspector?.settings.tokens === 'all')
+      return verifyIntrospected(token, trusted as IntrospectingIssuer, checked)
     const alg = header.alg as string
     // Cheap header rules first, so a token that cannot pass costs no key lookup or fetch.
     if (!trusted.algorithms.includes(alg)) throw algorithmNotAllowed(alg, trusted)
@@ -286,6 +229,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     refreshing: Promise<void> | undefined,
     trace: VerifyMessage | undefined,
     checked: Checked,
+    facts: Facts,
   ) {
     let result: VerifiedToken | undefined
     try {
@@ -296,7 +240,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
           if (trace) trace.cached = true
         } else cache?.invalidate(token)
       }
-      result ??= await verifyFully(token, checked)
+      result ??= await verifyFully(token, checked, facts)
       // Revocation is never cached: it runs on every request, hit or miss. The store first, then the hook.
       if (revocation) await revocation.check(result.payload)
       if (config.isRevoked) await checkRevocation(config.isRevoked, result)
@@ -311,6 +255,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     token: string,
     trace: VerifyMessage | undefined,
     checked: Checked,
+    facts: Facts,
   ): VerifiedToken | Promise<VerifiedToken> {
     try {
       if (typeof token !== 'string' || token.length === 0 || token.length > config.maxTokenLength) {
@@ -325,12 +270,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
         })
       }
       const cached = cache?.get(token)
-      if (cached === undefined) return verifyLater(token, undefined, undefined, trace, checked)
+      if (cached === undefined) return verifyLater(token, undefined, undefined, trace, checked, facts)
       const nowMs = config.now()
       // A hit never reaches the key source, so it keeps the JWK Set fresh here; usually a no-op.
       const refreshing = cached.issuer.keys.freshen?.(nowMs)
       if (refreshing !== undefined || config.isRevoked)
-        return verifyLater(token, cached, refreshing, trace, checked)
+        return verifyLater(token, cached, refreshing, trace, checked, facts)
       const result = serveCached(token, cached, nowMs, checked)
       if (trace) trace.cached = true
       // A store that answers at once keeps the hit synchronous; only a promise is waited for.
@@ -354,9 +299,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   /** The public entry: traced only while `tokenguard:verify` has a subscriber, else no cost at all. */
   function verifyNowTraced(token: string, options?: VerifyOptions): VerifiedToken | Promise<VerifiedToken> {
     const checked = options?.bindingsCheckedByCaller
+    const facts = options?.facts
     return verifyChannel.hasSubscribers
-      ? traceVerification(token, (traced, trace) => verifyNow(traced, trace, checked))
-      : verifyNow(token, undefined, checked)
+      ? traceVerification(token, (traced, trace) => verifyNow(traced, trace, checked, facts))
+      : verifyNow(token, undefined, checked, facts)
   }
 
   return {
@@ -367,6 +313,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cacheStats: () => cache?.stats() ?? NO_CACHE_STATS,
     forgetIssuer: (iss) => config.directory?.forget(iss) ?? false,
     realm: config.realm,
+    needsRequestFacts: config.introspection?.selects ?? false,
     audience: config.audience === null ? null : Object.freeze([...config.audience]),
   }
 }

@@ -15,6 +15,7 @@ import type { ReasonCheck } from './reason.js'
  * | `token_not_yet_valid`  | 401    | `invalid_token`      |
  * | `claim_invalid`        | 401    | `invalid_token`      |
  * | `token_revoked`        | 401    | `invalid_token`      |
+ * | `token_inactive`       | 401    | `invalid_token`      |
  * | `binding_unverified`   | 401    | `invalid_token`      |
  * | `binding_mismatch`     | 401    | `invalid_token`      |
  * | `dpop_proof_invalid`   | 401    | `invalid_dpop_proof` (DPoP scheme) |
@@ -23,6 +24,7 @@ import type { ReasonCheck } from './reason.js'
  * | `keys_unavailable`     | 503    | (no challenge)       |
  * | `revocation_unavailable` | 503  | (no challenge)       |
  * | `replay_store_unavailable` | 503 | (no challenge)     |
+ * | `introspection_unavailable` | 503 | (no challenge)    |
  */
 export type AuthErrorCode =
   | 'credentials_required'
@@ -35,6 +37,7 @@ export type AuthErrorCode =
   | 'token_not_yet_valid'
   | 'claim_invalid'
   | 'token_revoked'
+  | 'token_inactive'
   | 'binding_unverified'
   | 'binding_mismatch'
   | 'dpop_proof_invalid'
@@ -43,6 +46,7 @@ export type AuthErrorCode =
   | 'keys_unavailable'
   | 'revocation_unavailable'
   | 'replay_store_unavailable'
+  | 'introspection_unavailable'
 
 /** The `error` attribute of RFC 6750 §3.1 that a code maps to. */
 export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
@@ -69,6 +73,10 @@ export const DEFAULT_REASONS: Record<AuthErrorCode, { check: ReasonCheck; messag
   token_not_yet_valid: { check: 'nbf', message: 'the token is not valid yet' },
   claim_invalid: { check: 'claim', message: 'a claim is invalid' },
   token_revoked: { check: 'revoked', message: 'the token is revoked' },
+  token_inactive: {
+    check: 'introspection',
+    message: 'the authorization server says the token is not active',
+  },
   binding_unverified: {
     check: 'cnf',
     message: 'the token is bound to a key (cnf) and no proof of that key was verified',
@@ -83,6 +91,10 @@ export const DEFAULT_REASONS: Record<AuthErrorCode, { check: ReasonCheck; messag
   keys_unavailable: { check: 'keys', message: 'the verification keys could not be fetched' },
   revocation_unavailable: { check: 'revocation', message: 'the revocation check failed' },
   replay_store_unavailable: { check: 'replay', message: 'the DPoP replay check failed' },
+  introspection_unavailable: {
+    check: 'introspection',
+    message: 'the introspection endpoint could not answer',
+  },
 }
 
 /** Status, RFC 6750 attribute and generic text of each code. */
@@ -113,6 +125,7 @@ export const CODES: Record<AuthErrorCode, CodeInfo> = {
   },
   claim_invalid: { status: 401, error: 'invalid_token', description: 'The access token claims are invalid' },
   token_revoked: { status: 401, error: 'invalid_token', description: 'The access token was revoked' },
+  token_inactive: { status: 401, error: 'invalid_token', description: 'The access token is not active' },
   binding_unverified: {
     status: 401,
     error: 'invalid_token',
@@ -143,5 +156,9 @@ export const CODES: Record<AuthErrorCode, CodeInfo> = {
   replay_store_unavailable: {
     status: 503,
     description: 'DPoP proof replay protection is temporarily unavailable',
+  },
+  introspection_unavailable: {
+    status: 503,
+    description: 'Token introspection is temporarily unavailable',
   },
 }

@@ -214,8 +214,8 @@ export function isAuthError(value: unknown): value is AuthError {
 
 /** Thrown by `createVerifier` and other factories when an option is invalid. Names the option. */
 export class ConfigError extends TypeError {
-  constructor(option: string, problem: string) {
-    super(`tokenguard: option "${option}" ${problem}`)
+  constructor(option: string, problem: string, options?: ErrorOptions) {
+    super(`tokenguard: option "${option}" ${problem}`, options)
     this.name = new.target.name
   }
 }

@@ -10,6 +10,11 @@ export type {
 export { createVerifier } from './create-verifier.js'
 export type { Verifier, VerifyOptions } from './create-verifier.js'
 export type { BindingMethod } from './binding.js'
+export type {
+  IntrospectionAuthMethod,
+  IntrospectionIssuerSelector,
+  IntrospectionOptions,
+} from './introspection/introspection-types.js'
 export { createMemoryReplayStore, ReplayStoreFullError } from './dpop/replay-store.js'
 export type { MemoryReplayStoreOptions, ReplayStore } from './dpop/replay-store.js'
 export type { DpopOptions } from './dpop/dpop-options.js'

@@ -1,6 +1,10 @@
 import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import type { DecryptionOptions } from './jwe/decryption-types.js'
+import type {
+  IntrospectionIssuerSelector,
+  IntrospectionOptions,
+} from './introspection/introspection-types.js'
 import type { IssuerCacheOptions, IssuerResolver } from './issuers/issuer-options.js'
 import type { ProviderProfile } from './profiles/profile.js'
 import type { RevocationStore } from './revocation/revocation-store.js'
@@ -59,6 +63,11 @@ export interface IssuerConfig {
    * `issuerCache.maxResolvesPerMinute`; a throw or rejection is a 503 `keys_unavailable`.
    */
   isTenantAllowed?: (tenantId: string) => boolean | Promise<boolean>
+  /**
+   * Introspects this issuer's opaque tokens (or all of them) at its RFC 7662 endpoint. See
+   * {@link IntrospectionOptions} and docs/introspection.md.
+   */
+  introspection?: IntrospectionOptions
 }
 
 /** Options of the remote JWK Set fetcher and cache. All durations in milliseconds. */
@@ -293,4 +302,20 @@ export interface VerifierCommonOptions {
    * ```
    */
   allowHttpHosts?: string[]
+  /**
+   * Introspection (RFC 7662) for the one issuer named by `issuer`; with several issuers, set
+   * `introspection` in each issuer config instead.
+   */
+  introspection?: IntrospectionOptions
+  /**
+   * With several issuers that introspect, picks the one an opaque token goes to (required then: a
+   * `ConfigError` at start-up without it). See {@link IntrospectionIssuerSelector}.
+   *
+   * @example
+   * ```ts
+   * const selectIntrospectionIssuer: IntrospectionIssuerSelector = (_token, facts) =>
+   *   facts?.url?.startsWith('/eu/') ? 'https://eu.idp.example.com/' : 'https://us.idp.example.com/'
+   * ```
+   */
+  selectIntrospectionIssuer?: IntrospectionIssuerSelector
 }

@@ -29,6 +29,7 @@
  * | `cnf` | `binding_unverified`, `binding_mismatch` | the bound key's thumbprint / the proven one |
  * | `dpop` | `dpop_proof_invalid`, `dpop_nonce_required` | what the proof had to hold / what it held |
  * | `replay` | `replay_store_unavailable` | — / the store's error in `cause` |
+ * | `introspection` | `token_inactive`, `introspection_unavailable` | — / the endpoint's failure in `cause` |
  * | `keys` | `keys_unavailable` | — / `keySource` and `fetchError` |
  * | `scope`, `role`, `predicate` | `insufficient_scope` | what the route requires / what the token grants |
  */
@@ -52,6 +53,7 @@ export type ReasonCheck =
   | 'cnf'
   | 'dpop'
   | 'replay'
+  | 'introspection'
   | 'keys'
   | 'scope'
   | 'role'

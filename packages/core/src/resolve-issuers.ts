@@ -20,6 +20,7 @@ import {
   type TenantTemplate,
 } from './issuers/issuer-options.js'
 import { isIssuerTemplate } from './issuers/issuer-template.js'
+import { resolveIntrospection } from './introspection/introspection-options.js'
 import { nonEmptyStrings, number, optionalFunction, rejectUnknown } from './option-checks.js'
 import type { TrustedIssuer } from './resolve-options.js'
 
@@ -45,6 +46,7 @@ const KNOWN_ISSUER_CONFIG_OPTIONS = new Set([
   'tenantClaim',
   'tenants',
   'isTenantAllowed',
+  'introspection',
 ])
 
 export function resolveJwksSettings(
@@ -181,11 +183,16 @@ export function resolveIssuers(
     ? undefined
     : resolveDecryption(options.decryption, '')
   if (options.issuer === null) {
+    if (options.introspection !== undefined)
+      throw new ConfigError(
+        'introspection',
+        'needs an issuer identifier: it cannot be combined with "issuer: null"',
+      )
     add({ issuer: null, ...resolveKeys(options, '', null, topAlgorithms, jwks), decryption }, 'issuer')
     return issuers
   }
   if (isIssuerConfigList(options.issuer)) {
-    for (const name of ['jwksUri', 'keys', 'secret', 'decryption'] as const) {
+    for (const name of ['jwksUri', 'keys', 'secret', 'decryption', 'introspection'] as const) {
       if (options[name] !== undefined) {
         throw new ConfigError(name, 'cannot be combined with a list of issuer configs: set it on each issuer')
       }
@@ -198,7 +205,9 @@ export function resolveIssuers(
       rejectTenantOptions(config, prefix)
       const issuer = issuerIdentifier(config.issuer, `${prefix}issuer`)
       const keys = resolveKeys(config, prefix, issuer, topAlgorithms, jwks)
-      add({ issuer, ...keys, decryption: resolveDecryption(config.decryption, prefix) }, `${prefix}issuer`)
+      const decryption = resolveDecryption(config.decryption, prefix)
+      const introspector = resolveIntrospection(config.introspection, prefix, issuer, jwks)
+      add({ issuer, ...keys, decryption, introspector }, `${prefix}issuer`)
     })
     return issuers
   }
@@ -209,10 +218,16 @@ export function resolveIssuers(
     options.jwksUri !== undefined || options.keys !== undefined || options.secret !== undefined
   // Explicit keys are one source shared by the listed issuers; otherwise each issuer discovers its own.
   const shared = sharesKeys ? resolveKeys(options, '', names[0] as string, topAlgorithms, jwks) : undefined
-  for (const issuer of names)
-    add(
-      { issuer, ...(shared ?? resolveKeys(options, '', issuer, topAlgorithms, jwks)), decryption },
-      'issuer',
+  // One introspection option for one issuer: with several, each needs its own client (an issuer config).
+  if (options.introspection !== undefined && names.length > 1)
+    throw new ConfigError(
+      'introspection',
+      'applies to one issuer: with several, set it in each issuer config',
     )
+  for (const issuer of names) {
+    const keys = shared ?? resolveKeys(options, '', issuer, topAlgorithms, jwks)
+    const introspector = resolveIntrospection(options.introspection, '', issuer, jwks)
+    add({ issuer, ...keys, decryption, introspector }, 'issuer')
+  }
   return issuers
 }

@@ -9,6 +9,8 @@ import { type IssuerDecryption } from './jwe/decryption-options.js'
 import { createIssuerDirectory, type IssuerDirectory } from './issuers/issuer-directory.js'
 import { resolveIssuerCache, type KeyBuilder, type TenantTemplate } from './issuers/issuer-options.js'
 import { resolveProfile, type ProviderProfile } from './profiles/profile.js'
+import type { Introspector } from './introspection/introspector.js'
+import { resolveOpaqueTokenRoute, type OpaqueTokenRoute } from './introspection/opaque-token-route.js'
 
 import { nonEmptyStrings, number, optionalFunction, rejectUnknown } from './option-checks.js'
 import { resolveAlgorithms, resolveIssuers, resolveJwksSettings, resolveKeys } from './resolve-issuers.js'
@@ -21,6 +23,8 @@ export interface TrustedIssuer {
   algorithms: readonly string[]
   /** Its `decryption` option: keys that open its encrypted tokens. */
   decryption?: IssuerDecryption | undefined
+  /** Set when this issuer's tokens (opaque ones, or all) are introspected (RFC 7662). */
+  introspector?: Introspector | undefined
 }
 
 export interface ResolvedOptions {
@@ -44,6 +48,8 @@ export interface ResolvedOptions {
   directory: IssuerDirectory | undefined
   /** The mandatory checks of a provider profile, or `undefined`. */
   profile: ProviderProfile | undefined
+  /** Where opaque tokens go: `undefined` when no issuer introspects (they are then malformed JWTs). */
+  introspection: OpaqueTokenRoute | undefined
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -70,6 +76,8 @@ const KNOWN_OPTIONS = new Set([
   'resolveIssuer',
   'issuerCache',
   'profile',
+  'introspection',
+  'selectIntrospectionIssuer',
 ])
 
 const KNOWN_CACHE_OPTIONS = new Set(['maxEntries', 'maxBytes'])
@@ -119,6 +127,8 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (options.realm !== undefined && typeof options.realm !== 'string')
     throw new ConfigError('realm', 'must be a string')
   const decryption = createDecryptionKeyring(issuers.values())
+  if (options.introspection !== undefined && resolver !== undefined && listsNone)
+    throw new ConfigError('introspection', 'needs an issuer identifier: set it in an issuer config')
 
   return {
     issuers,
@@ -151,5 +161,6 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     decryption,
     directory,
     profile: resolveProfile(options),
+    introspection: resolveOpaqueTokenRoute(issuers, options.selectIntrospectionIssuer),
   }
 }

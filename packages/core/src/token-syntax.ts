@@ -102,6 +102,21 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
  * Checks the token's shape and decodes header and claims without verifying them.
  * @throws AuthError `token_malformed`
  */
+/**
+ * True for what looks like a JWT: a compact JWS (three segments) or JWE (five) whose first segment is a
+ * JSON object. Everything else is an opaque token, which only introspection can judge.
+ */
+export function isJwtShaped(token: string): boolean {
+  let dots = 0
+  for (let i = token.indexOf('.'); i !== -1; i = token.indexOf('.', i + 1)) dots++
+  if (dots !== 2 && dots !== 4) return false
+  try {
+    return isJsonObject(decodeSegment(token.slice(0, token.indexOf('.')), 'header'))
+  } catch {
+    return false
+  }
+}
+
 export function parseCompactToken(token: string): UnverifiedToken {
   // The length cap is applied by the verifier before this (and before the token-cache lookup).
   const segments = token.split('.')

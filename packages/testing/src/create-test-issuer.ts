@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SignJWT, type JWK, type JWTPayload } from 'jose'
+import { TestIntrospectionEndpoint, type TestIntrospectionClient } from './introspection-endpoint.js'
 import { assertSigningAlgorithm, KeyRing, type SigningAlgorithm } from './signing-keys.js'
 
 /** Options of {@link createTestIssuer}. */
@@ -22,6 +23,11 @@ export interface TestIssuerOptions {
   path?: string
   /** Port to listen on (loopback only). Default: 0, a free port. */
   port?: number
+  /**
+   * Serve an introspection endpoint (RFC 7662) for this client, announced as `introspection_endpoint`.
+   * It knows every token the issuer made (`sign` and `issueOpaqueToken`). Default: none.
+   */
+  introspection?: TestIntrospectionClient
 }
 
 /** Options of {@link TestIssuer.sign}. */
@@ -63,6 +69,15 @@ export interface TestIssuer {
   rotate(options?: { retire?: boolean }): Promise<void>
   /** The public JWK Set currently served (for static `keys` configuration). */
   jwks(): { keys: JWK[] }
+  /** The introspection endpoint's URL (with the `introspection` option), else `undefined`. */
+  readonly introspectionEndpoint: string | undefined
+  /**
+   * Makes an opaque (reference) access token for `claims` (the same defaults as `sign`), known to the
+   * introspection endpoint. Needs the `introspection` option.
+   */
+  issueOpaqueToken(claims?: JWTPayload, options?: Pick<TestSignOptions, 'expiresIn' | 'audience'>): string
+  /** Makes the introspection endpoint answer `active: false` for a token from now on (revocation). */
+  revokeToken(token: string): void
   /** How many times each path was requested, e.g. to assert JWK Set caching. */
   readonly hits: ReadonlyMap<string, number>
   /** Stops the server and drops open connections. Signing keeps working (useful for outage tests). */
@@ -127,11 +142,31 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [defaultAlg],
     token_endpoint_auth_methods_supported: ['none'],
+    ...(endpoint === undefined ? {} : { introspection_endpoint: `${origin}${path}/introspect` }),
   })
+
+  const endpoint =
+    options.introspection === undefined
+      ? undefined
+      : new TestIntrospectionEndpoint({
+          client: options.introspection,
+          issuer: () => url,
+          now,
+          signAnswer: async (jwt) => {
+            const key = await ring.current(defaultAlg)
+            return jwt
+              .setProtectedHeader({ alg: defaultAlg, kid: key.kid, typ: 'token-introspection+jwt' })
+              .sign(key.privateKey)
+          },
+        })
 
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname
     hits.set(pathname, (hits.get(pathname) ?? 0) + 1)
+    if (endpoint !== undefined && pathname === `${path}/introspect`) {
+      endpoint.handle(req, res).catch(() => res.writeHead(500).end())
+      return
+    }
     let body: unknown
     if (req.method !== 'GET' && req.method !== 'HEAD') body = undefined
     else if (pathname === wellKnown.openid || pathname === wellKnown.oauth) body = metadata()
@@ -146,10 +181,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   origin = `http://127.0.0.1:${port}`
   const url = origin + (options.path ?? '')
 
-  async function sign(claims: JWTPayload = {}, signOptions: TestSignOptions = {}): Promise<string> {
-    const alg = signOptions.alg ?? defaultAlg
-    assertSigningAlgorithm(alg, 'alg')
-    const key = await ring.current(alg)
+  function claimsOf(claims: JWTPayload, signOptions: TestSignOptions): JWTPayload {
     const iat = Math.floor(now() / 1000)
     const lifetime =
       signOptions.expiresIn === undefined
@@ -168,11 +200,28 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       ...options.claims,
       ...claims,
     }
-    const header = { alg, kid: key.kid, ...(typ === null ? {} : { typ }), ...signOptions.header }
     // JSON drops `undefined`, which is how a caller leaves a default claim out.
-    return new SignJWT(JSON.parse(JSON.stringify(payload)) as JWTPayload)
+    return JSON.parse(JSON.stringify(payload)) as JWTPayload
+  }
+
+  async function sign(claims: JWTPayload = {}, signOptions: TestSignOptions = {}): Promise<string> {
+    const alg = signOptions.alg ?? defaultAlg
+    assertSigningAlgorithm(alg, 'alg')
+    const key = await ring.current(alg)
+    const typ = signOptions.typ === undefined ? 'JWT' : signOptions.typ
+    const header = { alg, kid: key.kid, ...(typ === null ? {} : { typ }), ...signOptions.header }
+    const payload = claimsOf(claims, signOptions)
+    const token = await new SignJWT(payload)
       .setProtectedHeader(header as { alg: string })
       .sign(key.privateKey)
+    endpoint?.remember(token, payload)
+    return token
+  }
+
+  function needEndpoint(): TestIntrospectionEndpoint {
+    if (endpoint === undefined)
+      throw new TypeError('@tokenguard/testing: pass the "introspection" option to createTestIssuer first')
+    return endpoint
   }
 
   return {
@@ -184,6 +233,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       return (ring.peek(defaultAlg) as { kid: string }).kid
     },
     sign,
+    introspectionEndpoint: endpoint === undefined ? undefined : `${origin}${path}/introspect`,
+    issueOpaqueToken: (claims = {}, signOptions = {}) =>
+      needEndpoint().issueOpaque(claimsOf(claims, { ...signOptions, typ: 'at+jwt' })),
+    revokeToken: (token) => needEndpoint().revoke(token),
     rotate: (rotateOptions = {}) => ring.rotate(rotateOptions.retire ?? true),
     jwks: () => ring.jwks(),
     hits,

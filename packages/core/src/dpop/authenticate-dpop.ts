@@ -1,4 +1,5 @@
 import { readBinding, type BindingMethod } from '../binding.js'
+import type { RequestFacts } from '../request-facts.js'
 import type { Verifier } from '../create-verifier.js'
 import { errorText } from '../diagnostics.js'
 import { AuthError, isAuthError } from '../errors.js'
@@ -62,10 +63,16 @@ export async function authenticateDpop(
   token: string,
   facts: DpopRequestFacts,
   checkCertificate?: (payload: object) => string | undefined | Promise<string | undefined>,
+  requestFacts?: RequestFacts,
 ): Promise<VerifiedToken> {
   const proof = proofOf(facts)
   const checked = checkCertificate === undefined ? CHECKED : WITH_MTLS
-  const verified = await verifier.verifyNow(token, { bindingsCheckedByCaller: checked })
+  const verified = await verifier.verifyNow(
+    token,
+    requestFacts === undefined
+      ? { bindingsCheckedByCaller: checked }
+      : { bindingsCheckedByCaller: checked, facts: requestFacts },
+  )
   const binding = readBinding(verified.payload as Record<string, unknown>, checked)
   if (binding?.jkt === undefined && dpop.mode === 'required')
     throw new AuthError('binding_mismatch', {

@@ -124,6 +124,8 @@ export function resolveTenantTemplate(
   const template = parseIssuerTemplate(config.issuer, `${prefix}issuer`)
   if (config.decryption !== undefined)
     throw new ConfigError(`${prefix}decryption`, 'is not supported on an issuer template yet')
+  if (config.introspection !== undefined)
+    throw new ConfigError(`${prefix}introspection`, 'is not supported on an issuer template yet')
   const microsoft = MICROSOFT_HOSTS.has(template.host)
   const tenantClaim = config.tenantClaim ?? (microsoft ? 'tid' : undefined)
   if (typeof tenantClaim !== 'string' || tenantClaim === '')

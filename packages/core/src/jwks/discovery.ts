@@ -16,15 +16,31 @@ export function metadataUrls(issuer: string): string[] {
   ]
 }
 
+/** A URL member of discovery metadata that tokenguard reads. */
+export type MetadataMember = 'jwks_uri' | 'introspection_endpoint'
+
 /**
  * Finds an issuer's `jwks_uri` from its metadata. The document's `issuer` must equal the configured one
  * exactly (RFC 8414 §3.3), so a metadata endpoint cannot speak for another issuer.
  */
-export async function discoverJwksUri(
+export function discoverJwksUri(
   issuer: string,
   options: FetchJsonOptions & { allowHttpHosts?: ReadonlySet<string> },
 ): Promise<string> {
+  return discoverUrl(issuer, 'jwks_uri', options)
+}
+
+/**
+ * Finds a URL `member` of an issuer's metadata (the first of {@link metadataUrls} that has it), held to
+ * the same rules as configured URLs: https, or http on loopback and `allowHttpHosts`.
+ */
+export async function discoverUrl(
+  issuer: string,
+  member: MetadataMember,
+  options: FetchJsonOptions & { allowHttpHosts?: ReadonlySet<string> },
+): Promise<string> {
   const startedAt = performance.now()
+  const publish = member === 'jwks_uri'
   let lastError: unknown
   let lastUrl = ''
   for (const url of metadataUrls(issuer)) {
@@ -32,29 +48,31 @@ export async function discoverJwksUri(
     try {
       const { body } = await fetchJson(url, options)
       if (typeof body !== 'object' || body === null) throw new FetchJsonError('metadata is not a JSON object')
-      const metadata = body as { issuer?: unknown; jwks_uri?: unknown }
+      const metadata = body as Record<string, unknown>
       if (metadata.issuer !== issuer)
         throw new FetchJsonError('metadata issuer does not match the configured issuer')
-      if (typeof metadata.jwks_uri !== 'string') throw new FetchJsonError('metadata has no jwks_uri')
-      let jwksUri: URL
+      const value = metadata[member]
+      if (typeof value !== 'string') throw new FetchJsonError(`metadata has no ${member}`)
+      let found: URL
       try {
-        jwksUri = new URL(metadata.jwks_uri)
+        found = new URL(value)
       } catch (cause) {
-        throw new FetchJsonError('metadata jwks_uri is not a URL', { cause })
+        throw new FetchJsonError(`metadata ${member} is not a URL`, { cause })
       }
-      if (!isAllowedKeyUrl(jwksUri, options.allowHttpHosts))
-        throw new FetchJsonError('metadata jwks_uri is not https (nor a host in allowHttpHosts)')
-      publishDiscovery(issuer, url, startedAt, { status: 200, jwksUri: jwksUri.href })
-      return jwksUri.href
+      if (!isAllowedKeyUrl(found, options.allowHttpHosts))
+        throw new FetchJsonError(`metadata ${member} is not https (nor a host in allowHttpHosts)`)
+      if (publish) publishDiscovery(issuer, url, startedAt, { status: 200, jwksUri: found.href })
+      return found.href
     } catch (error) {
       lastError = error
     }
   }
   const status = lastError instanceof FetchJsonError ? lastError.status : undefined
-  publishDiscovery(issuer, lastUrl, startedAt, {
-    ...(status === undefined ? {} : { status }),
-    error: errorText(lastError),
-  })
+  if (publish)
+    publishDiscovery(issuer, lastUrl, startedAt, {
+      ...(status === undefined ? {} : { status }),
+      error: errorText(lastError),
+    })
   throw lastError
 }
 

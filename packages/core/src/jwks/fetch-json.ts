@@ -48,7 +48,7 @@ export function parseMaxAge(cacheControl: string | null): number | undefined {
   return undefined
 }
 
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
+export async function readBounded(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'))
   if (declared > maxBytes) throw new FetchJsonError('response exceeds the size limit')
   if (!response.body) return ''

@@ -12,6 +12,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   token_not_yet_valid: 401,
   claim_invalid: 401,
   token_revoked: 401,
+  token_inactive: 401,
   binding_unverified: 401,
   binding_mismatch: 401,
   dpop_proof_invalid: 401,
@@ -20,6 +21,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   keys_unavailable: 503,
   revocation_unavailable: 503,
   replay_store_unavailable: 503,
+  introspection_unavailable: 503,
 }
 
 /** Awaits `promise` and asserts it rejected with an `AuthError` of `code` (and the status that code has). */

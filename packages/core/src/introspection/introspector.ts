@@ -1,0 +1,134 @@
+import { LRUCache } from 'lru-cache'
+import { errorText } from '../diagnostics.js'
+import { AuthError } from '../errors.js'
+import { discoverUrl } from '../jwks/discovery.js'
+import type { FetchJsonOptions } from '../jwks/fetch-json.js'
+import type { TrustedIssuer } from '../resolve-options.js'
+import { readAnswer, type ActiveToken } from './introspection-answer.js'
+import { requestIntrospection, type IntrospectionRequestSettings } from './introspection-request.js'
+
+/** Everything one issuer's introspection needs, checked at start-up (introspection-options.ts). */
+export interface IntrospectorSettings extends IntrospectionRequestSettings {
+  /** The configured endpoint, or `undefined` to read `introspection_endpoint` from discovery. */
+  endpoint: string | undefined
+  clientId: string
+  tokens: 'opaque' | 'all'
+  cache: { ttlMs: number; maxEntries: number } | undefined
+  requiredClaims: readonly string[] | undefined
+  maxInFlight: number
+  now: () => number
+  discovery: FetchJsonOptions & { allowHttpHosts?: ReadonlySet<string> | undefined }
+}
+
+/** A remembered answer: an active token's claims, or `inactive`. */
+type Remembered = ActiveToken | 'inactive'
+
+function unavailable(message: string, cause?: unknown): AuthError {
+  return new AuthError('introspection_unavailable', {
+    ...(cause === undefined ? {} : { cause }),
+    reason: { check: 'introspection', message },
+  })
+}
+
+function inactive(): AuthError {
+  return new AuthError('token_inactive', {
+    reason: { check: 'introspection', message: 'the authorization server says the token is not active' },
+  })
+}
+
+/**
+ * Asks one issuer's introspection endpoint about tokens (RFC 7662): one request per token at a time
+ * (callers of the same token share it), at most `maxInFlight` requests at once, answers remembered only
+ * when `cache` is on. Failures of the endpoint are 503 `introspection_unavailable`, never 401.
+ */
+export class Introspector {
+  private readonly pending = new Map<string, Promise<ActiveToken>>()
+  private readonly cache: LRUCache<string, Remembered> | undefined
+  private endpoint: string | undefined
+  private discovering: Promise<string> | undefined
+
+  constructor(
+    private readonly issuer: string,
+    readonly settings: IntrospectorSettings,
+  ) {
+    this.endpoint = settings.endpoint
+    this.cache = settings.cache === undefined ? undefined : new LRUCache({ max: settings.cache.maxEntries })
+  }
+
+  /** Where the answers come from, for operators' reasons. */
+  get description(): string {
+    return this.endpoint ?? `introspection_endpoint of ${this.issuer} (not discovered yet)`
+  }
+
+  /** The claims of an active token; throws `token_inactive` (401) or `introspection_unavailable` (503). */
+  introspect(token: string, trusted: TrustedIssuer): Promise<ActiveToken> {
+    const remembered = this.cache?.get(token)
+    if (remembered === 'inactive') return Promise.reject(inactive())
+    if (remembered !== undefined) return Promise.resolve(remembered)
+    const shared = this.pending.get(token)
+    if (shared !== undefined) return shared
+    // The bound spares the authorization server a flood of random strings sent with this API's credentials.
+    if (this.pending.size >= this.settings.maxInFlight)
+      return Promise.reject(
+        unavailable(`${this.settings.maxInFlight} introspection requests are in flight (maxInFlight)`),
+      )
+    const asked = this.ask(token, trusted).finally(() => this.pending.delete(token))
+    this.pending.set(token, asked)
+    return asked
+  }
+
+  private async ask(token: string, trusted: TrustedIssuer): Promise<ActiveToken> {
+    const endpoint = await this.findEndpoint()
+    let answer
+    try {
+      answer = await requestIntrospection(endpoint, token, this.settings)
+    } catch (cause) {
+      throw unavailable(`introspection at ${endpoint} failed: ${errorText(cause)}`, cause)
+    }
+    let active: ActiveToken
+    try {
+      active = await readAnswer(answer, trusted, this.settings.clientId)
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'token_inactive') {
+        this.remember(token, 'inactive', undefined)
+        throw error
+      }
+      if (error instanceof AuthError) throw error
+      throw unavailable(`introspection at ${endpoint} answered badly: ${errorText(error)}`, error)
+    }
+    const exp = active.payload.exp
+    this.remember(token, active, typeof exp === 'number' ? exp * 1000 : undefined)
+    return active
+  }
+
+  /** Remembers an answer (when the cache is on) for its TTL, never past the token's `exp`. */
+  private remember(token: string, value: Remembered, expiresAtMs: number | undefined): void {
+    if (this.cache === undefined || this.settings.cache === undefined) return
+    const ttl = Math.min(
+      this.settings.cache.ttlMs,
+      expiresAtMs === undefined ? Infinity : expiresAtMs - this.settings.now(),
+    )
+    if (ttl >= 1) this.cache.set(token, value, { ttl: Math.floor(ttl) })
+  }
+
+  /** The endpoint: configured, or discovered once (callers share one discovery; a failure is retried). */
+  private findEndpoint(): Promise<string> {
+    if (this.endpoint !== undefined) return Promise.resolve(this.endpoint)
+    this.discovering ??= discoverUrl(this.issuer, 'introspection_endpoint', this.settings.discovery).then(
+      (found) => (this.endpoint = found),
+      (cause: unknown) => {
+        this.discovering = undefined
+        throw unavailable(
+          `the introspection endpoint of ${this.issuer} could not be discovered: ${errorText(cause)}`,
+          cause,
+        )
+      },
+    )
+    return this.discovering
+  }
+
+  /** Forgets every remembered answer (tests, and an operator's "forget now"). */
+  clear(): void {
+    this.cache?.clear()
+  }
+}
