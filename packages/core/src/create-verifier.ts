@@ -105,7 +105,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     trusted: IntrospectingIssuer,
     checked: Checked,
   ): Promise<VerifiedToken> {
-    const { payload } = await trusted.introspector.introspect(token, trusted)
+    const answer = (await trusted.introspector.introspect(token, trusted)).payload
+    // RFC 7662 makes `iss` optional; the answer came from this issuer's endpoint, so the payload names it:
+    // issuer-scoped revocation entries, `issuer` guards and the application then see who issued the token.
+    const payload = Object.hasOwn(answer, 'iss') ? answer : { ...answer, iss: trusted.issuer }
     const required = trusted.introspector.settings.requiredClaims ?? config.requiredClaims
     const times = checkAnswerClaims(payload, trusted, config.now(), {
       ...policy,
@@ -172,10 +175,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // The walk that freezes the result also weighs it: the cache's charge costs no second pass.
     const resultBytes = deepFreeze(result)
     if (cache) {
-      const { exp } = times
+      const { exp, nbf, iat } = times
+      // Members named rather than spread: a spread after other members copies through a generic builtin.
       cache.set(
         token,
-        { result, issuer: trusted, generation, ...times },
+        { result, issuer: trusted, generation, exp, nbf, iat },
         exp === undefined ? undefined : exp * 1000 - nowMs + config.clockTolerance * 1000,
         resultBytes,
       )
@@ -306,8 +310,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   return {
-    // An async wrapper, so that even a synchronous failure of verifyNow becomes a rejection.
-    verify: async (token, options) => verifyNowTraced(token, options),
+    // Even a synchronous failure of verifyNow becomes a rejection. Not an async wrapper: resolving its
+    // promise with verifyNow's would cost every uncached verification a second promise and two microtasks.
+    verify: (token, options) => {
+      try {
+        const outcome = verifyNowTraced(token, options)
+        return outcome instanceof Promise ? outcome : Promise.resolve(outcome)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    },
     verifyNow: verifyNowTraced,
     ready: () => loadKeys(config),
     cacheStats: () => cache?.stats() ?? NO_CACHE_STATS,

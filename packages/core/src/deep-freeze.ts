@@ -50,18 +50,20 @@ function objectBytes(value: object, members: number): number {
  */
 export function deepFreeze(value: object): number {
   let bytes = 0
-  const pending: unknown[] = [value]
+  const pending: object[] = [value]
   while (pending.length > 0) {
-    const current = pending.pop()
-    if (typeof current === 'string') bytes += stringBytes(current.length)
-    else if (typeof current === 'number') {
-      if ((current | 0) !== current) bytes += HEAP_NUMBER_BYTES
-    } else if (typeof current === 'object' && current !== null && !Object.isFrozen(current)) {
-      Object.freeze(current)
-      const children = Object.values(current)
-      if (!Array.isArray(current)) bytes += objectBytes(current, children.length)
-      else bytes += children.length === 0 ? EMPTY_ARRAY_BYTES : ARRAY_BYTES + children.length * SLOT_BYTES
-      for (const child of children) pending.push(child)
+    const current = pending.pop() as object
+    if (Object.isFrozen(current)) continue
+    Object.freeze(current)
+    const children = Object.values(current)
+    if (!Array.isArray(current)) bytes += objectBytes(current, children.length)
+    else bytes += children.length === 0 ? EMPTY_ARRAY_BYTES : ARRAY_BYTES + children.length * SLOT_BYTES
+    // Leaves are weighed here, not queued: most members of a claims set are strings and numbers.
+    for (const child of children) {
+      if (typeof child === 'string') bytes += stringBytes(child.length)
+      else if (typeof child === 'number') {
+        if ((child | 0) !== child) bytes += HEAP_NUMBER_BYTES
+      } else if (typeof child === 'object' && child !== null) pending.push(child)
     }
   }
   return bytes

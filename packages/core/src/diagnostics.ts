@@ -60,6 +60,20 @@ export interface DiscoveryFetchMessage {
   error?: string
 }
 
+/** `tokenguard:introspection`: one request to an introspection endpoint (RFC 7662), when it ends. */
+export interface IntrospectionMessage {
+  issuer: string
+  /** The endpoint asked (configured or discovered). */
+  url: string
+  /** The token's id ({@link tokenId}), never the token. */
+  tokenId: string
+  durationMs: number
+  /** The answer's `active` when one was read. */
+  active?: boolean
+  /** Why no usable answer came (the request failed or the answer was garbage): a 503 follows. */
+  error?: string
+}
+
 /** `tokenguard:jwks:refresh-ahead`: a background refresh started before the keys expire. */
 export interface RefreshAheadMessage {
   url: string
@@ -101,6 +115,7 @@ export const refreshAheadChannel = channel('tokenguard:jwks:refresh-ahead')
 export const staleKeysChannel = channel('tokenguard:jwks:stale')
 export const cooldownChannel = channel('tokenguard:jwks:cooldown')
 export const cacheEvictChannel = channel('tokenguard:cache:evict')
+export const introspectionChannel = channel('tokenguard:introspection')
 
 /** The message of an error for an event: its message and its causes' messages, never a stack. */
 export function errorText(error: unknown): string {

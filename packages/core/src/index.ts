@@ -50,6 +50,7 @@ export type {
 } from './revocation/revocation-store.js'
 export type {
   CacheEvictMessage,
+  IntrospectionMessage,
   CooldownMessage,
   DiscoveryFetchMessage,
   FetchTrigger,

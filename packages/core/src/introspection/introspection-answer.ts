@@ -3,7 +3,7 @@ import { AuthError } from '../errors.js'
 import { FetchJsonError } from '../jwks/fetch-json.js'
 import { verifySignature } from '../keys/verify-signature.js'
 import { lookUpKey } from '../refusals.js'
-import { show } from '../reason.js'
+import { safeValue, show } from '../reason.js'
 import type { TrustedIssuer } from '../resolve-options.js'
 import { isJsonObject, parseCompactToken } from '../token-syntax.js'
 import type { IntrospectionAnswer } from './introspection-request.js'
@@ -11,8 +11,17 @@ import type { IntrospectionAnswer } from './introspection-request.js'
 /** RFC 9701 §5: the `typ` of a signed answer. */
 const SIGNED_ANSWER_TYP = 'token-introspection+jwt'
 
-/** Token types an access token may have (RFC 7662 §2.2 `token_type`; RFC 9449 §5 adds `DPoP`). */
-const ACCESS_TOKEN_TYPES = new Set(['bearer', 'dpop'])
+/**
+ * What `token_type` may say of an access token: its scheme (RFC 7662 §2.2, RFC 6750 `Bearer`, RFC 9449 §5
+ * `DPoP`), or — as some servers answer (Duende IdentityServer) — its kind in token-type-hint (RFC 7009)
+ * or token-exchange (RFC 8693) words. `refresh_token`, `id_token` and anything unknown are refused.
+ */
+const ACCESS_TOKEN_TYPES = new Set([
+  'bearer',
+  'dpop',
+  'access_token',
+  'urn:ietf:params:oauth:token-type:access_token',
+])
 
 function garbage(message: string): FetchJsonError {
   return new FetchJsonError(message)
@@ -102,9 +111,9 @@ export function checkAnswerClaims(
       claim: 'token_type',
       reason: {
         check: 'claim',
-        message: `token_type ${show(type)} is not an access token type (Bearer, DPoP)`,
-        expected: ['Bearer', 'DPoP'],
-        actual: type.slice(0, 64),
+        message: `token_type ${show(type)} is not an access token's (Bearer, DPoP, access_token)`,
+        expected: ['Bearer', 'DPoP', 'access_token'],
+        actual: safeValue(type),
       },
     })
   return times

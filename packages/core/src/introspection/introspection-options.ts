@@ -20,18 +20,19 @@ const KNOWN_INTROSPECTION_OPTIONS = new Set([
   'maxResponseBytes',
   'maxInFlight',
 ])
-const KNOWN_CACHE_OPTIONS = new Set(['ttl', 'maxEntries'])
+const KNOWN_CACHE_OPTIONS = new Set(['ttl', 'maxEntries', 'maxBytes'])
 const AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'private_key_jwt'])
 
 function resolveCache(value: unknown, prefix: string) {
   if (value === undefined || value === false) return undefined
   if (value !== true && (typeof value !== 'object' || value === null))
     throw new ConfigError(`${prefix}cache`, 'must be a boolean or an object { ttl, maxEntries }')
-  const cache = value === true ? {} : (value as { ttl?: unknown; maxEntries?: unknown })
+  const cache = value === true ? {} : (value as { ttl?: unknown; maxEntries?: unknown; maxBytes?: unknown })
   rejectUnknown(cache, KNOWN_CACHE_OPTIONS, `${prefix}cache.`)
   return {
     ttlMs: number(cache.ttl, `${prefix}cache.ttl`, 30, 1, 86_400) * 1000,
     maxEntries: number(cache.maxEntries, `${prefix}cache.maxEntries`, 10_000, 1, 10_000_000),
+    maxBytes: number(cache.maxBytes, `${prefix}cache.maxBytes`, 16 * 1024 * 1024, 1024),
   }
 }
 

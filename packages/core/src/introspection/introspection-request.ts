@@ -1,4 +1,5 @@
 import { FetchJsonError, readBounded } from '../jwks/fetch-json.js'
+import { jsonDepth, MAX_JSON_DEPTH } from '../token-syntax.js'
 import type { ClientAuthentication } from './client-authentication.js'
 
 /** RFC 9701 §4: the media type of a signed introspection answer. */
@@ -50,10 +51,14 @@ export async function requestIntrospection(
         throw new FetchJsonError(`the answer is ${type ?? 'untyped'}, not ${SIGNED_RESPONSE_TYPE}`)
       return { jwt: text.trim() }
     }
+    // The answer is frozen and walked like a token's claims: bounded in depth like them.
+    if (jsonDepth(text) > MAX_JSON_DEPTH)
+      throw new FetchJsonError(`the answer is nested deeper than ${MAX_JSON_DEPTH} levels`)
     try {
       return { json: JSON.parse(text) }
-    } catch (cause) {
-      throw new FetchJsonError('the answer is not JSON', { cause })
+    } catch {
+      // No cause: V8's SyntaxError quotes the answer, and an endpoint may echo the token in it.
+      throw new FetchJsonError('the answer is not JSON')
     }
   } catch (cause) {
     if (cause instanceof FetchJsonError) throw cause

@@ -44,9 +44,10 @@ export interface IntrospectionOptions {
   /**
    * Remember answers (active and inactive) for a while. Off by default, so a revocation at the
    * authorization server takes effect on the next request. `true` = `{}`. An answer is never kept past
-   * the token's `exp`. `ttl` in seconds (default 30), `maxEntries` default 10 000.
+   * the token's `exp`. `ttl` in seconds (default 30), `maxEntries` default 10 000, `maxBytes` (tokens and
+   * answers as text, two bytes a character) default 16 MiB.
    */
-  cache?: boolean | { ttl?: number; maxEntries?: number }
+  cache?: boolean | { ttl?: number; maxEntries?: number; maxBytes?: number }
   /**
    * Ask for a signed answer (RFC 9701, `Accept: application/token-introspection+jwt`), verified with the
    * issuer's keys and `aud` = `clientId`. Default `false`.

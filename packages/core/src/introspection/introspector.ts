@@ -1,9 +1,10 @@
 import { LRUCache } from 'lru-cache'
-import { errorText } from '../diagnostics.js'
+import { errorText, introspectionChannel, type IntrospectionMessage } from '../diagnostics.js'
 import { AuthError } from '../errors.js'
 import { discoverUrl } from '../jwks/discovery.js'
 import type { FetchJsonOptions } from '../jwks/fetch-json.js'
 import type { TrustedIssuer } from '../resolve-options.js'
+import { tokenId } from '../token-id.js'
 import { readAnswer, type ActiveToken } from './introspection-answer.js'
 import { requestIntrospection, type IntrospectionRequestSettings } from './introspection-request.js'
 
@@ -13,12 +14,15 @@ export interface IntrospectorSettings extends IntrospectionRequestSettings {
   endpoint: string | undefined
   clientId: string
   tokens: 'opaque' | 'all'
-  cache: { ttlMs: number; maxEntries: number } | undefined
+  cache: { ttlMs: number; maxEntries: number; maxBytes: number } | undefined
   requiredClaims: readonly string[] | undefined
   maxInFlight: number
   now: () => number
   discovery: FetchJsonOptions & { allowHttpHosts?: ReadonlySet<string> | undefined }
 }
+
+/** After a failed discovery, the wait before the next (the JWK Set's retry delay). */
+const DISCOVERY_RETRY_MS = 5_000
 
 /** A remembered answer: an active token's claims, or `inactive`. */
 type Remembered = ActiveToken | 'inactive'
@@ -46,13 +50,18 @@ export class Introspector {
   private readonly cache: LRUCache<string, Remembered> | undefined
   private endpoint: string | undefined
   private discovering: Promise<string> | undefined
+  /** When the last failed discovery may be tried again. */
+  private discoverAgainAt = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly issuer: string,
     readonly settings: IntrospectorSettings,
   ) {
     this.endpoint = settings.endpoint
-    this.cache = settings.cache === undefined ? undefined : new LRUCache({ max: settings.cache.maxEntries })
+    this.cache =
+      settings.cache === undefined
+        ? undefined
+        : new LRUCache({ max: settings.cache.maxEntries, maxSize: settings.cache.maxBytes })
   }
 
   /** Where the answers come from, for operators' reasons. */
@@ -79,10 +88,12 @@ export class Introspector {
 
   private async ask(token: string, trusted: TrustedIssuer): Promise<ActiveToken> {
     const endpoint = await this.findEndpoint()
+    const startedAt = performance.now()
     let answer
     try {
       answer = await requestIntrospection(endpoint, token, this.settings)
     } catch (cause) {
+      this.publish(endpoint, token, startedAt, { error: errorText(cause) })
       throw unavailable(`introspection at ${endpoint} failed: ${errorText(cause)}`, cause)
     }
     let active: ActiveToken
@@ -90,15 +101,36 @@ export class Introspector {
       active = await readAnswer(answer, trusted, this.settings.clientId)
     } catch (error) {
       if (error instanceof AuthError && error.code === 'token_inactive') {
+        this.publish(endpoint, token, startedAt, { active: false })
         this.remember(token, 'inactive', undefined)
         throw error
       }
+      this.publish(endpoint, token, startedAt, { error: errorText(error) })
       if (error instanceof AuthError) throw error
       throw unavailable(`introspection at ${endpoint} answered badly: ${errorText(error)}`, error)
     }
+    this.publish(endpoint, token, startedAt, { active: true })
     const exp = active.payload.exp
     this.remember(token, active, typeof exp === 'number' ? exp * 1000 : undefined)
     return active
+  }
+
+  /** Tells `tokenguard:introspection` subscribers how a request ended (only when someone listens). */
+  private publish(
+    url: string,
+    token: string,
+    startedAt: number,
+    outcome: Pick<IntrospectionMessage, 'active' | 'error'>,
+  ): void {
+    if (!introspectionChannel.hasSubscribers) return
+    const message: IntrospectionMessage = {
+      issuer: this.issuer,
+      url,
+      tokenId: tokenId(token),
+      durationMs: performance.now() - startedAt,
+      ...outcome,
+    }
+    introspectionChannel.publish(message)
   }
 
   /** Remembers an answer (when the cache is on) for its TTL, never past the token's `exp`. */
@@ -108,16 +140,25 @@ export class Introspector {
       this.settings.cache.ttlMs,
       expiresAtMs === undefined ? Infinity : expiresAtMs - this.settings.now(),
     )
-    if (ttl >= 1) this.cache.set(token, value, { ttl: Math.floor(ttl) })
+    // Weighed by its text (tokens up to maxTokenLength, answers up to maxResponseBytes), so a flood of
+    // random strings, whose inactive answers are remembered too, stays within `cache.maxBytes`.
+    const size = 2 * (token.length + (value === 'inactive' ? 8 : JSON.stringify(value.payload).length))
+    if (ttl >= 1) this.cache.set(token, value, { ttl: Math.floor(ttl), size })
   }
 
   /** The endpoint: configured, or discovered once (callers share one discovery; a failure is retried). */
   private findEndpoint(): Promise<string> {
     if (this.endpoint !== undefined) return Promise.resolve(this.endpoint)
+    // After a failure, as for JWK Sets: requests meanwhile are refused at once rather than each asking.
+    if (this.discovering === undefined && this.settings.now() < this.discoverAgainAt)
+      return Promise.reject(
+        unavailable(`the introspection endpoint of ${this.issuer} could not be discovered; retrying shortly`),
+      )
     this.discovering ??= discoverUrl(this.issuer, 'introspection_endpoint', this.settings.discovery).then(
       (found) => (this.endpoint = found),
       (cause: unknown) => {
         this.discovering = undefined
+        this.discoverAgainAt = this.settings.now() + DISCOVERY_RETRY_MS
         throw unavailable(
           `the introspection endpoint of ${this.issuer} could not be discovered: ${errorText(cause)}`,
           cause,
