@@ -146,8 +146,11 @@ export class Introspector {
     if (ttl >= 1) this.cache.set(token, value, { ttl: Math.floor(ttl), size })
   }
 
-  /** The endpoint: configured, or discovered once (callers share one discovery; a failure is retried). */
-  private findEndpoint(): Promise<string> {
+  /**
+   * The endpoint: configured, or discovered once (callers share one discovery; a failure is retried after
+   * a delay). `verifier.ready()` calls it too.
+   */
+  findEndpoint(): Promise<string> {
     if (this.endpoint !== undefined) return Promise.resolve(this.endpoint)
     // After a failure, as for JWK Sets: requests meanwhile are refused at once rather than each asking.
     if (this.discovering === undefined && this.settings.now() < this.discoverAgainAt)
