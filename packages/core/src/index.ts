@@ -59,7 +59,7 @@ export type {
   StaleKeysMessage,
   VerifyMessage,
 } from './diagnostics.js'
-export { extractToken } from './extract-token.js'
+export { extractToken, readHeader } from './extract-token.js'
 export type { ExtractTokenOptions, HeadersLike } from './extract-token.js'
 export {
   requireAnyScope,
