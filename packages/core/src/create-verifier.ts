@@ -147,13 +147,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const trusted = selected instanceof Promise ? await selected : selected
     if (opened !== undefined || trusted.decryption !== undefined)
       checkProtection(opened, trusted, payload.iss)
+    // Cheap header rules first, so a token that cannot pass costs no key lookup or fetch. `typ` also for
+    // a JWT that is introspected: a logout or ID token is no access token whatever its issuer says.
+    checkTokenType(header.typ, config.accessTokenOnly)
     // `introspection.tokens: 'all'`: the issuer's own answer replaces the local verification.
     if (trusted.introspector?.settings.tokens === 'all')
       return verifyIntrospected(token, trusted as IntrospectingIssuer, checked)
     const alg = header.alg as string
-    // Cheap header rules first, so a token that cannot pass costs no key lookup or fetch.
     if (!trusted.algorithms.includes(alg)) throw algorithmNotAllowed(alg, trusted)
-    checkTokenType(header.typ, config.accessTokenOnly)
     const nowMs = config.now()
     const generation = trusted.keys.generation
     // A key resolved for this alg and kid before is used as is: no key search, no extra await.

@@ -169,6 +169,7 @@ export function resolveIssuers(
   jwks: RemoteKeySetSettings,
   templates: TenantTemplate[],
   build: KeyBuilder,
+  clockTolerance: number,
 ): Map<string | null, TrustedIssuer> {
   const issuers = new Map<string | null, TrustedIssuer>()
   const topAlgorithms =
@@ -206,7 +207,7 @@ export function resolveIssuers(
       const issuer = issuerIdentifier(config.issuer, `${prefix}issuer`)
       const keys = resolveKeys(config, prefix, issuer, topAlgorithms, jwks)
       const decryption = resolveDecryption(config.decryption, prefix)
-      const introspector = resolveIntrospection(config.introspection, prefix, issuer, jwks)
+      const introspector = resolveIntrospection(config.introspection, prefix, issuer, jwks, clockTolerance)
       add({ issuer, ...keys, decryption, introspector }, `${prefix}issuer`)
     })
     return issuers
@@ -226,7 +227,7 @@ export function resolveIssuers(
     )
   for (const issuer of names) {
     const keys = shared ?? resolveKeys(options, '', issuer, topAlgorithms, jwks)
-    const introspector = resolveIntrospection(options.introspection, '', issuer, jwks)
+    const introspector = resolveIntrospection(options.introspection, '', issuer, jwks, clockTolerance)
     add({ issuer, ...keys, decryption, introspector }, 'issuer')
   }
   return issuers

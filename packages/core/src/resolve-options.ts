@@ -95,6 +95,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (options.audience === undefined)
     throw new ConfigError('audience', 'is required (null skips the audience check)')
   const now = optionalFunction(options.now, 'now') ?? Date.now
+  const clockTolerance = number(options.clockTolerance, 'clockTolerance', 5, 0, MAX_CLOCK_TOLERANCE_SECONDS)
   const jwks = resolveJwksSettings(options.jwks, now, resolveAllowHttpHosts(options.allowHttpHosts))
   const topAlgorithms =
     options.secret === undefined ? resolveAlgorithms(options.algorithms, 'algorithms', false) : undefined
@@ -105,7 +106,9 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   const listsNone =
     options.issuer === undefined || (Array.isArray(options.issuer) && options.issuer.length === 0)
   const issuers =
-    resolver !== undefined && listsNone ? new Map() : resolveIssuers(options, jwks, templates, build)
+    resolver !== undefined && listsNone
+      ? new Map()
+      : resolveIssuers(options, jwks, templates, build, clockTolerance)
   const issuerCache = resolveIssuerCache(options.issuerCache)
   const directory =
     templates.length > 0 || resolver !== undefined
@@ -133,7 +136,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   return {
     issuers,
     audience: options.audience === null ? null : nonEmptyStrings(options.audience, 'audience'),
-    clockTolerance: number(options.clockTolerance, 'clockTolerance', 5, 0, MAX_CLOCK_TOLERANCE_SECONDS),
+    clockTolerance,
     maxTokenAge:
       options.maxTokenAge === undefined ? undefined : number(options.maxTokenAge, 'maxTokenAge', 0, 1),
     requiredClaims,

@@ -8,6 +8,9 @@ import type { TrustedIssuer } from '../resolve-options.js'
 import { isJsonObject, parseCompactToken } from '../token-syntax.js'
 import type { IntrospectionAnswer } from './introspection-request.js'
 
+/** How far a signed answer's `iat` may be from now: it was made for this very request. */
+const SIGNED_ANSWER_MAX_SKEW_SECONDS = 60
+
 /** RFC 9701 §5: the `typ` of a signed answer. */
 const SIGNED_ANSWER_TYP = 'token-introspection+jwt'
 
@@ -32,7 +35,13 @@ function garbage(message: string): FetchJsonError {
  * one of the issuer's keys, `iss` = the issuer, `aud` = this API's client id, and the answer in
  * `token_introspection`. Any failure is the authorization server's (a 503), not the token's.
  */
-async function openSignedAnswer(jwt: string, trusted: TrustedIssuer, clientId: string): Promise<unknown> {
+async function openSignedAnswer(
+  jwt: string,
+  trusted: TrustedIssuer,
+  clientId: string,
+  nowMs: number,
+  clockTolerance: number,
+): Promise<unknown> {
   let parsed
   try {
     parsed = parseCompactToken(jwt)
@@ -56,8 +65,20 @@ async function openSignedAnswer(jwt: string, trusted: TrustedIssuer, clientId: s
   const aud = payload.aud
   if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId))))
     throw garbage(`the signed answer's aud ${show(aud)} is not the client id`)
-  if (typeof payload.iat !== 'number') throw garbage('the signed answer has no iat')
+  // RFC 9701 binds an answer to no token: a fresh `iat` at least keeps an old answer (an admin's, captured)
+  // from standing in for the answers to other tokens for long.
+  const iat = payload.iat
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw garbage('the signed answer has no iat')
+  const age = nowMs / 1000 - iat
+  if (Math.abs(age) > SIGNED_ANSWER_MAX_SKEW_SECONDS + clockTolerance)
+    throw garbage(
+      `the signed answer's iat is ${Math.round(age)} s ${age > 0 ? 'old' : 'in the future'} (at most ${SIGNED_ANSWER_MAX_SKEW_SECONDS} s plus clockTolerance)`,
+    )
   return payload.token_introspection
+}
+
+function hasJwkThumbprint(cnf: unknown): boolean {
+  return isJsonObject(cnf) && typeof cnf.jkt === 'string'
 }
 
 /** What one introspection said about a token, once it is known to be active. */
@@ -74,10 +95,16 @@ export async function readAnswer(
   answer: IntrospectionAnswer,
   trusted: TrustedIssuer,
   clientId: string,
+  clock: { nowMs: number; clockTolerance: number },
 ): Promise<ActiveToken> {
-  const body = answer.jwt === undefined ? answer.json : await openSignedAnswer(answer.jwt, trusted, clientId)
+  const body =
+    answer.jwt === undefined
+      ? answer.json
+      : await openSignedAnswer(answer.jwt, trusted, clientId, clock.nowMs, clock.clockTolerance)
   if (!isJsonObject(body)) throw garbage('the answer is not a JSON object')
-  if (typeof body.active !== 'boolean') throw garbage('the answer has no boolean "active"')
+  // Its own member: an `active` inherited from a polluted Object.prototype must never make an answer active.
+  if (!Object.hasOwn(body, 'active') || typeof body.active !== 'boolean')
+    throw garbage('the answer has no boolean "active"')
   if (body.active !== true)
     throw new AuthError('token_inactive', {
       reason: { check: 'introspection', message: 'the authorization server says the token is not active' },
@@ -106,6 +133,12 @@ export function checkAnswerClaims(
   }
   // A refresh token or an ID token sent as an access token is refused when the server says what it is.
   const type = payload.token_type
+  // RFC 9449 §7.2: a DPoP token is never usable as Bearer; typed DPoP, it must also say which key (cnf.jkt).
+  if (typeof type === 'string' && type.toLowerCase() === 'dpop' && !hasJwkThumbprint(payload.cnf))
+    throw new AuthError('binding_unverified', {
+      claim: 'cnf.jkt',
+      reason: { check: 'cnf', message: 'the answer says token_type DPoP but names no key (cnf.jkt)' },
+    })
   if (typeof type === 'string' && !ACCESS_TOKEN_TYPES.has(type.toLowerCase()))
     throw new AuthError('claim_invalid', {
       claim: 'token_type',

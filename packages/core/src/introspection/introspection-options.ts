@@ -45,6 +45,7 @@ export function resolveIntrospection(
   prefix: string,
   issuer: string,
   jwks: RemoteKeySetSettings,
+  clockTolerance: number,
 ): Introspector | undefined {
   if (value === undefined) return undefined
   const option = `${prefix}introspection`
@@ -81,6 +82,7 @@ export function resolveIntrospection(
     maxBytes: number(value.maxResponseBytes, `${at}maxResponseBytes`, 64 * 1024, 1, 16 * 1024 * 1024),
     fetch: jwks.fetch,
     now: jwks.now,
+    clockTolerance,
     authenticate: createClientAuthentication(
       {
         authMethod,

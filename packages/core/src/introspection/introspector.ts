@@ -18,6 +18,8 @@ export interface IntrospectorSettings extends IntrospectionRequestSettings {
   requiredClaims: readonly string[] | undefined
   maxInFlight: number
   now: () => number
+  /** The verifier's, in seconds: a signed answer's `iat` may be this much further from now. */
+  clockTolerance: number
   discovery: FetchJsonOptions & { allowHttpHosts?: ReadonlySet<string> | undefined }
 }
 
@@ -38,6 +40,15 @@ function inactive(): AuthError {
   return new AuthError('token_inactive', {
     reason: { check: 'introspection', message: 'the authorization server says the token is not active' },
   })
+}
+
+/**
+ * Each verification gets an answer of its own: the remembered or shared one is frozen into the first
+ * verification's result (and `validate` may annotate it), so handing it out again would give a later
+ * request another request's object. A few hundred bytes of JSON, copied as `JSON.parse` made them.
+ */
+function ownCopy(active: ActiveToken): ActiveToken {
+  return { payload: JSON.parse(JSON.stringify(active.payload)) as Record<string, unknown> }
 }
 
 /**
@@ -73,9 +84,9 @@ export class Introspector {
   introspect(token: string, trusted: TrustedIssuer): Promise<ActiveToken> {
     const remembered = this.cache?.get(token)
     if (remembered === 'inactive') return Promise.reject(inactive())
-    if (remembered !== undefined) return Promise.resolve(remembered)
+    if (remembered !== undefined) return Promise.resolve(ownCopy(remembered))
     const shared = this.pending.get(token)
-    if (shared !== undefined) return shared
+    if (shared !== undefined) return shared.then(ownCopy)
     // The bound spares the authorization server a flood of random strings sent with this API's credentials.
     if (this.pending.size >= this.settings.maxInFlight)
       return Promise.reject(
@@ -83,7 +94,7 @@ export class Introspector {
       )
     const asked = this.ask(token, trusted).finally(() => this.pending.delete(token))
     this.pending.set(token, asked)
-    return asked
+    return asked.then(ownCopy)
   }
 
   private async ask(token: string, trusted: TrustedIssuer): Promise<ActiveToken> {
@@ -98,7 +109,10 @@ export class Introspector {
     }
     let active: ActiveToken
     try {
-      active = await readAnswer(answer, trusted, this.settings.clientId)
+      active = await readAnswer(answer, trusted, this.settings.clientId, {
+        nowMs: this.settings.now(),
+        clockTolerance: this.settings.clockTolerance,
+      })
     } catch (error) {
       if (error instanceof AuthError && error.code === 'token_inactive') {
         this.publish(endpoint, token, startedAt, { active: false })

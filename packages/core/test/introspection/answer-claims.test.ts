@@ -124,16 +124,25 @@ describe('RFC 7662 members', () => {
     },
   )
 
-  it.each([
-    'Bearer',
-    'bearer',
-    'DPoP',
-    'dpop',
-    'access_token',
-    'urn:ietf:params:oauth:token-type:access_token',
-  ])('accepts token_type %s', async (type) => {
-    await expect(verifyAnswer({ token_type: type })).resolves.toBeDefined()
+  it('refuses token_type DPoP without cnf.jkt, even to a caller that checks DPoP proofs', async () => {
+    const verifier = createVerifier(await optionsFor(server))
+    server.answer = json(activeClaims({ token_type: 'DPoP' }))
+    const bare = await expectAuthError(verifier.verify(opaqueToken()), 'binding_unverified')
+    expect(bare.claim).toBe('cnf.jkt')
+    await expectAuthError(
+      verifier.verify(opaqueToken(), { bindingsCheckedByCaller: ['dpop'] }),
+      'binding_unverified',
+    )
+    server.answer = json(activeClaims({ token_type: 'dpop', cnf: { jkt: 'x'.repeat(43) } }))
+    await expect(verifier.verify(opaqueToken(), { bindingsCheckedByCaller: ['dpop'] })).resolves.toBeDefined()
   })
+
+  it.each(['Bearer', 'bearer', 'access_token', 'urn:ietf:params:oauth:token-type:access_token'])(
+    'accepts token_type %s',
+    async (type) => {
+      await expect(verifyAnswer({ token_type: type })).resolves.toBeDefined()
+    },
+  )
 })
 
 describe('checks after the signature', () => {

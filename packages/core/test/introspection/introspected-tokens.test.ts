@@ -101,6 +101,23 @@ describe('which strings are opaque', () => {
     await expectAuthError(verifierWith({ tokens: 'all' }).verify(`${header}.e30.c2ln`), 'claim_invalid')
     expect(introspections()).toBe(before)
   })
+
+  it('refuses a mangled JWT (quoted, padded, spaced, standard base64) without sending it anywhere', async () => {
+    const jwt = await issuer.sign()
+    const [head, body, signature] = jwt.split('.') as [string, string, string]
+    const padded = `${Buffer.from(head, 'base64url').toString('base64')}.${body}.${signature}`
+    const before = introspections()
+    for (const mangled of [`"${jwt}"`, ` ${jwt}`, `${jwt}\t`, `'${jwt}'`, padded])
+      await expectAuthError(verifierWith().verify(mangled), 'token_malformed')
+    expect(introspections()).toBe(before)
+  })
+
+  it('sends a dotted string whose first part decodes to JSON that is no object, or to no JSON', async () => {
+    const before = introspections()
+    for (const opaque of [`${b64url('[1]')}.a.b`, `${b64url('"x"')}.a.b`, `${b64url('{x')}.a.b`])
+      await expectAuthError(verifierWith().verify(opaque), 'token_inactive')
+    expect(introspections()).toBe(before + 3)
+  })
 })
 
 describe("tokens: 'opaque' (the default) and JWTs", () => {

@@ -22,7 +22,7 @@ afterAll(() => server.close())
 function introspectorFor(introspection: Record<string, unknown>): Introspector {
   const jwks = resolveJwksSettings(undefined, Date.now, new Set())
   const client = { clientId: 'orders-api', clientSecret: 'secret', ...introspection }
-  return resolveIntrospection(client as never, '', server.issuer, jwks) as Introspector
+  return resolveIntrospection(client as never, '', server.issuer, jwks, 5) as Introspector
 }
 
 // Plain JSON answers never read the trusted issuer (only signed answers need its keys).
@@ -31,7 +31,7 @@ const trusted = {} as TrustedIssuer
 describe('Introspector', () => {
   it('is not made when the option is absent', () => {
     const jwks = resolveJwksSettings(undefined, Date.now, new Set())
-    expect(resolveIntrospection(undefined, '', server.issuer, jwks)).toBeUndefined()
+    expect(resolveIntrospection(undefined, '', server.issuer, jwks, 5)).toBeUndefined()
   })
 
   it('describes its endpoint: configured, or discovered once known', async () => {

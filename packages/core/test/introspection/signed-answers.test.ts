@@ -94,6 +94,15 @@ describe('a signed answer', () => {
     expect(server.requests[0]?.headers.accept).toBe(SIGNED)
   })
 
+  it('may be up to 60 s plus the clock tolerance from now', async () => {
+    await expect(
+      verifyWith(sends(await signAnswer(answerClaims({ iat: seconds() - 60 })))),
+    ).resolves.toBeDefined()
+    await expect(
+      verifyWith(sends(await signAnswer(answerClaims({ iat: seconds() + 60 })))),
+    ).resolves.toBeDefined()
+  })
+
   it('may name several audiences, one of them this client, and carry a media type parameter', async () => {
     const jwt = await signAnswer(answerClaims({ aud: ['other-client', 'orders-api'] }))
     await expect(verifyWith(sends(`${jwt}\n`, `${SIGNED}; charset=utf-8`))).resolves.toBeDefined()
@@ -114,6 +123,14 @@ describe('a forged or misdirected signed answer (503)', () => {
     ['iss another issuer', 'iss', () => signAnswer(answerClaims({ iss: 'https://evil.example/' }))],
     ['no iss', 'iss', () => signAnswer(answerClaims({ iss: undefined }))],
     ['no iat', 'iat', () => signAnswer(answerClaims({ iat: undefined }))],
+    // Made for this request: an old answer must not stand in for the answers to other tokens.
+    ['iat an hour old', 's old', () => signAnswer(answerClaims({ iat: seconds() - 3600 }))],
+    [
+      'iat 66 s old (60 s and the 5 s clock tolerance)',
+      's old',
+      () => signAnswer(answerClaims({ iat: seconds() - 67 })),
+    ],
+    ['iat an hour ahead', 'in the future', () => signAnswer(answerClaims({ iat: seconds() + 3600 }))],
     [
       'no token_introspection',
       'not a JSON object',
