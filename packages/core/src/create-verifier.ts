@@ -9,8 +9,12 @@ import {
 import { deepFreeze } from './deep-freeze.js'
 import { verifyChannel, type VerifyMessage } from './diagnostics.js'
 import { AuthError, explain, type ReasonDetails } from './errors.js'
-import { checkAnswerClaims } from './introspection/introspection-answer.js'
-import type { IntrospectingIssuer, OpaqueTokenRoute } from './introspection/opaque-token-route.js'
+import type { IntrospectingIssuer } from './introspection/opaque-token-route.js'
+import {
+  verifyIntrospected,
+  verifyOpaque,
+  type IntrospectionContext,
+} from './introspection/verify-introspected.js'
 import type { RequestFacts } from './request-facts.js'
 import type { Verifier, VerifyOptions } from './verifier.js'
 import { openEncryptedToken } from './jwe/decrypt-token.js'
@@ -43,9 +47,6 @@ type Checked = readonly BindingMethod[] | undefined
 
 /** The request, when an adapter verifies (for `selectIntrospectionIssuer`). */
 type Facts = RequestFacts | undefined
-
-/** An introspected token has no JOSE header. */
-const NO_HEADER = Object.freeze({}) as TokenHeader
 
 const NO_CACHE_STATS: TokenCacheStats = Object.freeze({ hits: 0, misses: 0, size: 0, bytes: 0 })
 
@@ -95,47 +96,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     accessTokenOnly: config.accessTokenOnly,
   }
 
-  /**
-   * An introspected token (RFC 7662): the authorization server's answer is the payload, held to the claim
-   * policy of JWTs and every check after the signature. Never in the verified-token cache: the
-   * introspector's own cache (off by default) decides how long an answer is believed.
-   */
-  async function verifyIntrospected(
-    token: string,
-    trusted: IntrospectingIssuer,
-    checked: Checked,
-  ): Promise<VerifiedToken> {
-    const answer = (await trusted.introspector.introspect(token, trusted)).payload
-    // RFC 7662 makes `iss` optional; the answer came from this issuer's endpoint, so the payload names it:
-    // issuer-scoped revocation entries, `issuer` guards and the application then see who issued the token.
-    const payload = Object.hasOwn(answer, 'iss') ? answer : { ...answer, iss: trusted.issuer }
-    const required = trusted.introspector.settings.requiredClaims ?? config.requiredClaims
-    const times = checkAnswerClaims(payload, trusted, config.now(), {
-      ...policy,
-      requiredClaims: required,
-      accessTokenOnly: false,
-    })
-    config.profile?.check(payload)
-    readBinding(payload, checked)
-    revocation?.checkLifetime(times)
-    if (config.validate) await runValidate(config.validate, payload as TokenPayload, NO_HEADER)
-    const result: VerifiedToken = { payload: payload as TokenPayload, header: NO_HEADER, token }
-    deepFreeze(result)
-    return result
-  }
-
-  /** An opaque token goes to the one issuer that introspects it, or is refused (not a JWT). */
-  function verifyOpaque(token: string, checked: Checked, facts: Facts): Promise<VerifiedToken> {
-    const trusted = (config.introspection as OpaqueTokenRoute).issuerFor(token, facts)
-    if (trusted === undefined)
-      throw new AuthError('token_malformed', {
-        reason: { message: 'the token is not a JWT, and selectIntrospectionIssuer chose no issuer for it' },
-      })
-    return verifyIntrospected(token, trusted, checked)
-  }
+  const introspected: IntrospectionContext = { config, policy, revocation }
 
   async function verifyFully(token: string, checked: Checked, facts: Facts): Promise<VerifiedToken> {
-    if (config.introspection !== undefined && !isJwtShaped(token)) return verifyOpaque(token, checked, facts)
+    if (config.introspection !== undefined && !isJwtShaped(token))
+      return verifyOpaque(token, checked, facts, introspected)
     // An encrypted token (nested JWT) is opened first; the signed JWT inside is verified as any other.
     const opened =
       config.decryption !== undefined && isEncrypted(token)
@@ -152,7 +117,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     checkTokenType(header.typ, config.accessTokenOnly)
     // `introspection.tokens: 'all'`: the issuer's own answer replaces the local verification.
     if (trusted.introspector?.settings.tokens === 'all')
-      return verifyIntrospected(token, trusted as IntrospectingIssuer, checked)
+      return verifyIntrospected(token, trusted as IntrospectingIssuer, checked, introspected)
     const alg = header.alg as string
     if (!trusted.algorithms.includes(alg)) throw algorithmNotAllowed(alg, trusted)
     const nowMs = config.now()
