@@ -38,8 +38,8 @@ export const settings = {
   tenants: num('BENCH_TENANTS', 10_000),
   /** Tokens a warm HTTP run cycles through (the issue: 100 tokens reused). */
   warmHttpTokens: 100,
-  /** Restrict to some parts, e.g. `BENCH_ONLY=verifier,http,memory,jwe,tenants`. */
-  only: (env.BENCH_ONLY ?? 'verifier,http,memory,jwe,tenants').split(','),
+  /** Restrict to some parts, e.g. `BENCH_ONLY=verifier,http,memory,jwe,tenants,introspection`. */
+  only: (env.BENCH_ONLY ?? 'verifier,http,memory,jwe,tenants,introspection').split(','),
   /** For development: restrict the HTTP part, e.g. `BENCH_FRAMEWORKS=koa BENCH_VARIANTS=bare,tokenguard`. */
   frameworks: env.BENCH_FRAMEWORKS?.split(','),
   variants: env.BENCH_VARIANTS?.split(','),

@@ -1,10 +1,12 @@
 /**
  * The apps under test, one per framework and variant, all answering `GET /api` with the same small JSON
  * body. `bare` is the framework alone (the ceiling); `noop` adds one middleware that does nothing (the
- * floor of any middleware, for reference); `tokenguard` is our adapter; the others are each
+ * floor of any middleware, for reference); `floor` is the least a bearer verifier can do (see
+ * floor-verifier.js: the cold reference); `tokenguard` is our adapter; the others are each
  * framework's popular peers, configured as their READMEs show, against the same loopback JWK Set.
  */
 
+import { createFloorVerifier } from './floor-verifier.js'
 import { redisOption } from './redis.js'
 
 const ALGORITHMS = ['RS256']
@@ -48,6 +50,18 @@ async function expressApp(variant, { issuer, audience, jwksUri, revokedJti, redi
       app.use((_req, _res, next) => next())
       subject = () => 'anonymous'
       break
+    case 'floor': {
+      const floorVerify = await createFloorVerifier({ issuer, audience, jwksUri })
+      app.use((req, res, next) =>
+        floorVerify(req.headers.authorization, (payload) => {
+          if (payload === undefined) return res.status(401).end()
+          req.auth = payload
+          next()
+        }),
+      )
+      subject = (req) => req.auth.sub
+      break
+    }
     case 'tokenguard':
     case 'tokenguard-revocation':
     case 'tokenguard-redis-revocation':
@@ -116,6 +130,18 @@ async function koaApp(variant, { issuer, audience, jwksUri, revokedJti, redisSoc
       app.use((_ctx, next) => next())
       subject = () => 'anonymous'
       break
+    case 'floor': {
+      const floorVerify = await createFloorVerifier({ issuer, audience, jwksUri })
+      app.use((ctx, next) =>
+        new Promise((resolve) => floorVerify(ctx.req.headers.authorization, resolve)).then((payload) => {
+          if (payload === undefined) return void (ctx.status = 401)
+          ctx.state.auth = payload
+          return next()
+        }),
+      )
+      subject = (ctx) => ctx.state.auth.sub
+      break
+    }
     case 'tokenguard':
     case 'tokenguard-revocation':
     case 'tokenguard-redis-revocation':
@@ -163,6 +189,18 @@ async function fastifyApp(variant, { issuer, audience, jwksUri, revokedJti, redi
       app.addHook('onRequest', async () => {})
       subject = () => 'anonymous'
       break
+    case 'floor': {
+      // The adapter's hook kind again (an async onRequest hook), as for the no-op row.
+      const floorVerify = await createFloorVerifier({ issuer, audience, jwksUri })
+      app.decorateRequest('auth', null)
+      app.addHook('onRequest', async (request, reply) => {
+        const payload = await new Promise((resolve) => floorVerify(request.headers.authorization, resolve))
+        if (payload === undefined) return reply.code(401).send()
+        request.auth = payload
+      })
+      subject = (request) => request.auth.sub
+      break
+    }
     case 'tokenguard':
     case 'tokenguard-revocation':
     case 'tokenguard-redis-revocation':
@@ -215,6 +253,7 @@ export const FRAMEWORKS = {
     variants: [
       'bare',
       'noop',
+      'floor',
       'tokenguard',
       'tokenguard-revocation',
       'tokenguard-redis-revocation',
@@ -229,6 +268,7 @@ export const FRAMEWORKS = {
     variants: [
       'bare',
       'noop',
+      'floor',
       'tokenguard',
       'tokenguard-revocation',
       'tokenguard-redis-revocation',
@@ -241,6 +281,7 @@ export const FRAMEWORKS = {
     variants: [
       'bare',
       'noop',
+      'floor',
       'tokenguard',
       'tokenguard-revocation',
       'tokenguard-redis-revocation',
@@ -261,9 +302,13 @@ export const DPOP_VARIANTS = new Set(['tokenguard', 'tokenguard-redis-dpop', 'oa
 /** Variants measured warm only: cold, they would measure what another row already does. */
 export const WARM_ONLY = new Set(['noop', 'tokenguard-revocation', 'tokenguard-redis-revocation'])
 
+/** Variants measured cold only: the floor verifier has no cache, so warm it would repeat its cold row. */
+export const COLD_ONLY = new Set(['floor'])
+
 export const VARIANT_NAMES = {
   bare: 'bare (no auth)',
   noop: 'one no-op middleware (reference)',
+  floor: 'floor verifier (reference)',
   tokenguard: 'tokenguard',
   'tokenguard-revocation': 'tokenguard + memory revocation store',
   'tokenguard-redis-revocation': 'tokenguard + Redis revocation store',

@@ -4,7 +4,7 @@ import { request } from 'node:http'
 import { fileURLToPath, URL } from 'node:url'
 import process from 'node:process'
 import autocannon from 'autocannon'
-import { DPOP_VARIANTS, FRAMEWORKS, WARM_ONLY } from './http-apps.js'
+import { COLD_ONLY, DPOP_VARIANTS, FRAMEWORKS, WARM_ONLY } from './http-apps.js'
 import { DPOP_HOST, makeDpopRequests } from './dpop.js'
 import { startBenchRedis } from './redis.js'
 import { settings } from './config.js'
@@ -217,12 +217,14 @@ export async function runHttpBench(fixtures, jwks, dpopClient) {
         for (const mode of MODES) {
           if (settings.modes && !settings.modes.includes(mode)) continue
           results[framework][mode] ??= {}
-          // The no-op reference only matters warm: cold, it would measure the bare app again.
+          // The no-op reference only matters warm: cold, it would measure the bare app again. The floor
+          // verifier (issue 23) only cold: it caches nothing.
           // DPoP rows: only the variants that verify proofs, and those only in dpop mode.
           const selected = variants.filter(
             (variant) =>
               (!settings.variants || settings.variants.includes(variant)) &&
               !(WARM_ONLY.has(variant) && mode === 'cold') &&
+              !(COLD_ONLY.has(variant) && mode !== 'cold') &&
               (mode === 'dpop' ? DPOP_VARIANTS.has(variant) : !variant.endsWith('-dpop')),
           )
           for (const variant of rotate(selected, round)) {

@@ -10,6 +10,7 @@ import { createDpopClient } from './dpop.js'
 import { runHttpBench } from './http-bench.js'
 import { startJwksServer } from './jwks-server.js'
 import { renderMarkdown } from './report.js'
+import { withIntrospectionSection } from './introspection-report.js'
 import { renderSvg } from './svg-chart.js'
 
 /**
@@ -104,6 +105,15 @@ try {
     await child('tenants-bench.js', [out])
     results.tenants = { measuredAt: results.environment.date, results: JSON.parse(readFileSync(out, 'utf8')) }
   }
+  if (settings.only.includes('introspection')) {
+    process.stderr.write('Introspection benchmark…\n')
+    const out = join(work, 'introspection.json')
+    await child('introspection-bench.js', [out])
+    results.introspection = {
+      measuredAt: results.environment.date,
+      results: JSON.parse(readFileSync(out, 'utf8')),
+    }
+  }
   if (settings.only.includes('http')) {
     process.stderr.write('HTTP benchmark…\n')
     const http = await runHttpBench(fixtures, jwks, dpopClient)
@@ -126,5 +136,8 @@ results.environment.seconds = Math.round((Date.now() - started) / 1000)
 writeFileSync(previousPath, `${JSON.stringify(results, null, 2)}\n`)
 writeFileSync(join(DOCS, 'benchmarks.svg'), renderSvg(results))
 const markdownPath = join(DOCS, 'benchmarks.md')
-writeFileSync(markdownPath, await formatMarkdown(renderMarkdown(results), markdownPath))
+writeFileSync(
+  markdownPath,
+  await formatMarkdown(withIntrospectionSection(renderMarkdown(results), results), markdownPath),
+)
 process.stderr.write(`Wrote docs/benchmarks.{md,json,svg} in ${results.environment.seconds} s\n`)

@@ -21,7 +21,7 @@ const fmt = (value) => Math.round(value).toLocaleString('en-US')
 function colorOf(id) {
   if (id === 'bare') return COLORS.bare
   if (id.startsWith('tokenguard')) return COLORS.tokenguard
-  if (id === 'crypto') return COLORS.limit
+  if (id === 'crypto' || id === 'floor') return COLORS.limit
   return COLORS.peer
 }
 
