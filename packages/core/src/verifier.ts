@@ -22,7 +22,9 @@ export interface VerifyOptions {
 /** Verifies bearer JWTs. Create one per API at start-up and share it: it owns the key and token caches. */
 export interface Verifier {
   /**
-   * Verifies a compact JWT: syntax, algorithm, signature, issuer, audience, times, type and your checks.
+   * Verifies a compact JWT: syntax, algorithm, signature, issuer, audience, times, type and your checks;
+   * or, for an issuer with `introspection`, asks its endpoint about an opaque token (RFC 7662) and holds the
+   * answer to the same claim checks.
    * @throws AuthError with a stable `code`; `keys_unavailable` (503) when keys cannot be fetched.
    */
   verify(token: string, options?: VerifyOptions): Promise<VerifiedToken>
