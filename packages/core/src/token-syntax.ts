@@ -123,16 +123,29 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** White space (ASCII and Unicode, as `String.prototype.trim`) and quotes around a token. */
+function isWrapping(code: number): boolean {
+  return code === 0x22 || code === 0x27 || String.fromCharCode(code).trim() === ''
+}
+
 /**
- * True for what looks like a JWT: a compact JWS (three segments) or JWE (five) whose first segment is a
- * JSON object. Everything else is an opaque token, which only introspection can judge.
+ * True for what is, or was, a JWT: two or four dots, and a first segment that decodes to a JSON object.
+ * Everything else is an opaque token, which only introspection can judge. Lenient on purpose — quotes and
+ * white space around the token, padding and the standard base64 alphabet are forgiven — because a JWT
+ * mangled on its way (a quoted cookie value, RFC 6265) is still some issuer's token: judged as a JWT, the
+ * strict parser refuses it, and it is never posted to an authorization server that did not issue it.
  */
 export function isJwtShaped(token: string): boolean {
-  let dots = 0
-  for (let i = token.indexOf('.'); i !== -1; i = token.indexOf('.', i + 1)) dots++
-  if (dots !== 2 && dots !== 4) return false
+  // Index loops, not a regular expression: `[\s"']+$` is quadratic on a long run of spaces.
+  let start = 0
+  let end = token.length
+  while (start < end && isWrapping(token.charCodeAt(start))) start++
+  while (end > start && isWrapping(token.charCodeAt(end - 1))) end--
+  const segments = token.slice(start, end).split('.')
+  if (segments.length !== 3 && segments.length !== 5) return false
   try {
-    return isJsonObject(decodeSegment(token.slice(0, token.indexOf('.')), 'header'))
+    // Node's base64 decoder takes both alphabets, padding and white space: as lenient as any client.
+    return isJsonObject(JSON.parse(Buffer.from(segments[0] as string, 'base64').toString('utf8')))
   } catch {
     return false
   }
