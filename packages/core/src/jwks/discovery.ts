@@ -64,7 +64,9 @@ export async function discoverUrl(
       if (publish) publishDiscovery(issuer, url, startedAt, { status: 200, jwksUri: found.href })
       return found.href
     } catch (error) {
-      lastError = error
+      // Report the failure that explains most: a later URL's 404 (the issuer simply does not serve that
+      // form) must not hide an earlier URL's timeout or bad document.
+      if (lastError === undefined || !isNotFound(error)) lastError = error
     }
   }
   const status = lastError instanceof FetchJsonError ? lastError.status : undefined
@@ -75,6 +77,8 @@ export async function discoverUrl(
     })
   throw lastError
 }
+
+const isNotFound = (error: unknown) => error instanceof FetchJsonError && error.status === 404
 
 function publishDiscovery(
   issuer: string,

@@ -109,6 +109,29 @@ describe('what the document must say (else 503)', () => {
     await expectAuthError(verifyAt(server.issuer), 'keys_unavailable')
     expect(server.hits.get('/.well-known/oauth-authorization-server/issuer')).toBe(1)
   })
+
+  it.each([
+    ['answers 500', () => json({ error: 'down' }, 500), /unexpected HTTP status 500/],
+    [
+      'names another issuer',
+      () => json({ issuer: `${server.url}/other`, jwks_uri: server.jwksUri }),
+      /issuer does not match/,
+    ],
+  ])(
+    'tells the operator why the OpenID document failed when it %s and RFC 8414 has none (404)',
+    async (_name, handler, why) => {
+      server.override(OIDC, handler())
+      const error = await expectAuthError(verifyAt(server.issuer), 'keys_unavailable')
+      expect(error.reason?.message).toMatch(why)
+      expect(error.reason?.message).not.toMatch(/404/)
+    },
+  )
+
+  it('reports the 404 when both documents are absent', async () => {
+    server.override(OIDC, json({}, 404))
+    const error = await expectAuthError(verifyAt(server.issuer), 'keys_unavailable')
+    expect(error.reason?.message).toMatch(/unexpected HTTP status 404/)
+  })
 })
 
 describe('caching', () => {
