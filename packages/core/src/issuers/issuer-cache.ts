@@ -1,16 +1,23 @@
+import { LRUCache } from 'lru-cache'
+
 /**
- * A bounded map with per-entry expiry and least-recently-used eviction: the resolved-issuer caches. A
- * `Map` keeps insertion order, so re-inserting on a hit makes its first key the least recently used.
+ * A bounded map with per-entry expiry and least-recently-used eviction: the resolved-issuer caches. Every
+ * cached tenant's verification looks its issuer up here, so a hit must not churn the map: lru-cache moves
+ * the entry within preallocated index arrays, where re-inserting into a `Map` (the previous design) left a
+ * hole per hit and made V8 rebuild the whole table every few thousand hits (about 5 µs a verification at
+ * 10 000 tenants, most of it garbage collection). Expiry stays here, on the clock the verifier is given.
  */
 export class ExpiringLru<V> {
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>()
+  private readonly entries: LRUCache<string, { value: V; expiresAt: number }>
 
   constructor(
-    private readonly maxEntries: number,
+    maxEntries: number,
     private readonly ttl: number,
-    /** Called with each value that leaves the cache (evicted, expired or deleted). */
-    private readonly onRemove: (value: V) => void = () => undefined,
-  ) {}
+    /** Called with each value that leaves the cache (evicted, expired, replaced or deleted). */
+    onRemove: (value: V) => void = () => undefined,
+  ) {
+    this.entries = new LRUCache({ max: maxEntries, dispose: (entry) => onRemove(entry.value) })
+  }
 
   get size(): number {
     return this.entries.size
@@ -20,32 +27,18 @@ export class ExpiringLru<V> {
   get(key: string, nowMs: number): V | undefined {
     const entry = this.entries.get(key)
     if (entry === undefined) return undefined
+    if (nowMs < entry.expiresAt) return entry.value
     this.entries.delete(key)
-    if (nowMs >= entry.expiresAt) {
-      this.onRemove(entry.value)
-      return undefined
-    }
-    this.entries.set(key, entry)
-    return entry.value
+    return undefined
   }
 
   set(key: string, value: V, nowMs: number): void {
-    this.delete(key)
     this.entries.set(key, { value, expiresAt: nowMs + this.ttl })
-    if (this.entries.size > this.maxEntries) {
-      const [oldest, entry] = this.entries.entries().next().value as [string, { value: V }]
-      this.entries.delete(oldest)
-      this.onRemove(entry.value)
-    }
   }
 
   /** Removes `key`; true when it was there. */
   delete(key: string): boolean {
-    const entry = this.entries.get(key)
-    if (entry === undefined) return false
-    this.entries.delete(key)
-    this.onRemove(entry.value)
-    return true
+    return this.entries.delete(key)
   }
 }
 

@@ -28,7 +28,7 @@ export type IssuerResolver = (iss: string) => ResolvedIssuer | undefined | Promi
 
 /** Options of the cache of issuers found by templates and `resolveIssuer`. Durations in milliseconds. */
 export interface IssuerCacheOptions {
-  /** Most trusted issuers (tenants) kept, each with its key set; least recently used leave first. Default: 1 000. */
+  /** Most trusted issuers (tenants) kept, each with its key set; least recently used leave first. Default: 1 000 (at most 1 000 000). */
   maxEntries?: number
   /** How long a trusted issuer is kept before it is asked about again. Default: 3 600 000 (1 h). */
   ttl?: number
@@ -88,6 +88,19 @@ function number(value: unknown, option: string, fallback: number, min: number): 
   return value
 }
 
+/**
+ * Most entries an issuer cache may be given: lru-cache reserves its bookkeeping for every entry up front
+ * (about 50 bytes each), and a million tenants' key sets would already hold gigabytes.
+ */
+const MAX_CACHE_ENTRIES = 1_000_000
+
+function entryCount(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_CACHE_ENTRIES)
+    throw new ConfigError(option, `must be a whole number from 1 to ${MAX_CACHE_ENTRIES}`)
+  return value as number
+}
+
 export function resolveIssuerCache(value: IssuerCacheOptions | undefined): IssuerCacheSettings {
   if (value !== undefined && (typeof value !== 'object' || value === null))
     throw new ConfigError('issuerCache', 'must be an object')
@@ -96,9 +109,9 @@ export function resolveIssuerCache(value: IssuerCacheOptions | undefined): Issue
     if (!['maxEntries', 'ttl', 'maxNegativeEntries', 'negativeTtl', 'maxResolvesPerMinute'].includes(name))
       throw new ConfigError(`issuerCache.${name}`, 'is not a known option')
   return {
-    maxEntries: number(o.maxEntries, 'issuerCache.maxEntries', 1000, 1),
+    maxEntries: entryCount(o.maxEntries, 'issuerCache.maxEntries', 1000),
     ttl: number(o.ttl, 'issuerCache.ttl', 3_600_000, 1),
-    maxNegativeEntries: number(o.maxNegativeEntries, 'issuerCache.maxNegativeEntries', 10_000, 1),
+    maxNegativeEntries: entryCount(o.maxNegativeEntries, 'issuerCache.maxNegativeEntries', 10_000),
     negativeTtl: number(o.negativeTtl, 'issuerCache.negativeTtl', 300_000, 0),
     maxResolvesPerMinute: number(o.maxResolvesPerMinute, 'issuerCache.maxResolvesPerMinute', 600, 1),
   }

@@ -36,6 +36,16 @@ describe('ExpiringLru', () => {
     plain.set('y', 2, 0)
     expect(plain.get('x', 0)).toBeUndefined()
   })
+
+  it('after thousands of hits on a full cache, still evicts the entry used least recently', () => {
+    const removed: number[] = []
+    const lru = new ExpiringLru<number>(3, 1000, (value) => removed.push(value))
+    for (const n of [1, 2, 3]) lru.set(`k${n}`, n, 0)
+    for (let round = 0; round < 10_000; round++) lru.get(`k${(round % 2) + 1}`, 0) // k1 and k2, never k3
+    lru.set('k4', 4, 0)
+    expect(removed).toEqual([3])
+    expect([lru.get('k1', 0), lru.get('k2', 0), lru.get('k4', 0)]).toEqual([1, 2, 4])
+  })
 })
 
 describe('CallBudget', () => {

@@ -66,6 +66,12 @@ describe('issuer templates and resolveIssuer options', () => {
     [{ resolveIssuer: () => undefined, issuerCache: 'big' }, 'issuerCache'],
     [{ resolveIssuer: () => undefined, issuerCache: { size: 1 } }, 'issuerCache.size'],
     [{ resolveIssuer: () => undefined, issuerCache: { maxEntries: 0 } }, 'issuerCache.maxEntries'],
+    [{ resolveIssuer: () => undefined, issuerCache: { maxEntries: 2.5 } }, 'issuerCache.maxEntries'],
+    [{ resolveIssuer: () => undefined, issuerCache: { maxEntries: 1_000_001 } }, 'issuerCache.maxEntries'],
+    [
+      { resolveIssuer: () => undefined, issuerCache: { maxNegativeEntries: Infinity } },
+      'issuerCache.maxNegativeEntries',
+    ],
     [{ resolveIssuer: () => undefined, issuerCache: { ttl: Number.NaN } }, 'issuerCache.ttl'],
     [{ resolveIssuer: () => undefined, issuerCache: { negativeTtl: -1 } }, 'issuerCache.negativeTtl'],
     [
