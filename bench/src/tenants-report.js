@@ -15,10 +15,16 @@ export function tenantsTargets(tenants) {
     for (const id of ['template', 'resolveIssuer', 'template, shared key set']) {
       const entry = byContender[id]
       if (!entry) continue
+      // Per-tenant keys are held against the single issuer with as many keys (the same key work) when
+      // the run has that row; the one-key ratio stays in the table.
+      const sameKeys = entry.sameKeysRatio !== undefined
+      const ratio = sameKeys ? entry.sameKeysRatio : entry.ratio
       items.push({
-        target: `Tenants ${scenario}, ${int(tenants.tenants)} cached (${id}): ≥ ${target.toFixed(2)} × a single issuer`,
-        measured: x(entry.ratio),
-        pass: Number.isFinite(entry.ratio) ? entry.ratio >= target : undefined,
+        target:
+          `Tenants ${scenario}, ${int(tenants.tenants)} cached (${id}): ≥ ${target.toFixed(2)} × a single issuer` +
+          (sameKeys ? ` with as many keys (${x(entry.ratio)} × one key)` : ''),
+        measured: x(ratio),
+        pass: Number.isFinite(ratio) ? ratio >= target : undefined,
       })
     }
   for (const run of tenants.heap ?? [])
@@ -31,6 +37,16 @@ export function tenantsTargets(tenants) {
   return items
 }
 
+/** node:crypto's rate with one key per token against one key for all, per concurrency. */
+function rawManyKeys(tenants) {
+  const ratios = Object.entries(tenants.throughput).map(([scenario, byContender]) => {
+    const one = byContender['node:crypto, one key']?.median
+    const many = byContender['node:crypto, as many keys']?.median
+    return `${x(many / one)} at concurrency ${scenario.slice(1)}`
+  })
+  return ratios.join(' and ')
+}
+
 export function tenantsSection(tenants) {
   const heapRows = tenants.heap.map(
     (run) =>
@@ -38,9 +54,11 @@ export function tenantsSection(tenants) {
   )
   const scenarios = Object.keys(tenants.throughput)
   const ids = Object.keys(tenants.throughput[scenarios[0]] ?? {})
+  const cell = (entry) =>
+    `${int(entry.median)} (${x(entry.ratio)}` +
+    (entry.sameKeysRatio === undefined ? ')' : `; ${x(entry.sameKeysRatio)} as many keys)`)
   const rateRows = ids.map(
-    (id) =>
-      `| ${id} | ${scenarios.map((s) => `${int(tenants.throughput[s][id].median)} (${x(tenants.throughput[s][id].ratio)})`).join(' | ')} |`,
+    (id) => `| ${id} | ${scenarios.map((s) => cell(tenants.throughput[s][id])).join(' | ')} |`,
   )
   return [
     '## Multi-tenant issuers',
@@ -52,10 +70,12 @@ export function tenantsSection(tenants) {
       'used key sets leave), against the same verifier warmed with 1 000 tenants. Throughput: verifications per second over one token per tenant, every tenant ' +
       'cached, against a single static issuer over as many tokens of its one key; the token cache is off, ' +
       'so every call checks a signature. The per-tenant rows verify with 10 000 distinct keys, the single ' +
-      'issuer with one: profiled, most of their gap is node:crypto and OpenSSL working with many keys rather ' +
-      'than one hot key, not the tenant lookup (about 3 µs a token). The shared-key-set row (every tenant on ' +
-      'one key set, as Entra ID tenants are) has the single issuer’s key work, so its ratio is the cost of ' +
-      'the tenant machinery itself.',
+      `issuer with one: node:crypto alone (the “node:crypto” rows: the signature only, its key found by kid) ` +
+      `runs ${rawManyKeys(tenants)} with as many keys as with one, and every key’s bookkeeping is one more ` +
+      'cache miss, so those rows are also held against one issuer with as many keys (“as many keys”: ' +
+      'configured keys each named by its kid, one per token). The ' +
+      'shared-key-set row (every tenant on one key set, as Entra ID tenants are) has the single issuer’s key ' +
+      'work, so its ratio is the cost of the tenant machinery itself.',
     '',
     '| Verifier | Tenants | maxEntries | Key set fetches | Heap retained | Bytes per cached tenant |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

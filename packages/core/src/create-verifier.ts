@@ -121,7 +121,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const alg = header.alg as string
     if (!trusted.algorithms.includes(alg)) throw algorithmNotAllowed(alg, trusted)
     const nowMs = config.now()
-    const generation = trusted.keys.generation
+    // Read before the key lookup, for the cache entry only: a rotation during this call leaves it stale.
+    const generation = cache === undefined ? 0 : trusted.keys.generation
     // A key resolved for this alg and kid before is used as is: no key search, no extra await.
     const key =
       trusted.keys.knownKey?.(alg, header.kid, nowMs) ?? (await lookUpKey(trusted, header, segments))
