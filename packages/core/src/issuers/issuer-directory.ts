@@ -1,6 +1,7 @@
 import { errorText } from '../diagnostics.js'
 import { AuthError, ConfigError } from '../errors.js'
-import type { KeySource } from '../keys/key-source.js'
+import type { FlattenedJWSInput, JWSHeaderParameters } from 'jose'
+import type { KeySource, VerificationKey } from '../keys/key-source.js'
 import { safeValue, show } from '../reason.js'
 import type { TrustedIssuer } from '../resolve-options.js'
 import { CallBudget, ExpiringLru } from './issuer-cache.js'
@@ -58,23 +59,45 @@ function unavailable(message: string, cause?: unknown): AuthError {
 /**
  * The issuer's key source, retired when the entry leaves the cache (expired, evicted, forgotten): its
  * generation then changes and `freshen` asks for a check, so tokens it verified are verified again, which
- * looks the issuer up anew.
+ * looks the issuer up anew. A class rather than an object literal: V8 keeps a literal with a getter in
+ * dictionary mode, and every cached tenant's verification reads this object.
  */
-function retirable(inner: KeySource, expiresAt: number): { keys: KeySource; retire(): void } {
-  let retired = false
-  const keys: KeySource = {
-    get generation() {
-      return retired ? -1 : inner.generation
-    },
-    description: inner.description,
-    getKey: (header, token) => inner.getKey(header, token),
-    freshen(nowMs) {
-      if (nowMs >= expiresAt) retired = true
-      return retired ? DONE : inner.freshen?.(nowMs)
-    },
-    knownKey: (alg, kid, nowMs) => inner.knownKey?.(alg, kid, nowMs),
+class RetirableKeySource implements KeySource {
+  private retired = false
+  readonly description: string | undefined
+
+  constructor(
+    private readonly inner: KeySource,
+    private readonly expiresAt: number,
+  ) {
+    this.description = inner.description
   }
-  return { keys, retire: () => void (retired = true) }
+
+  get generation(): number {
+    return this.retired ? -1 : this.inner.generation
+  }
+
+  getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<VerificationKey> {
+    return this.inner.getKey(header, token)
+  }
+
+  freshen(nowMs: number): Promise<void> | undefined {
+    if (nowMs >= this.expiresAt) this.retired = true
+    return this.retired ? DONE : this.inner.freshen?.(nowMs)
+  }
+
+  knownKey(alg: string, kid: unknown, nowMs: number): VerificationKey | undefined {
+    return this.inner.knownKey?.(alg, kid, nowMs)
+  }
+
+  retire(): void {
+    this.retired = true
+  }
+}
+
+function retirable(inner: KeySource, expiresAt: number): { keys: KeySource; retire(): void } {
+  const keys = new RetirableKeySource(inner, expiresAt)
+  return { keys, retire: () => keys.retire() }
 }
 
 function tenantMismatch(claim: string, expected: string, actual: unknown): AuthError {
