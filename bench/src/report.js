@@ -230,7 +230,7 @@ function httpSection(http) {
   const parts = [
     '## HTTP end to end',
     '',
-    `\`GET /api\` through each framework with RS256 tokens from the same loopback JWK Set; autocannon with ` +
+    `${http.measuredAt ? `Measured ${http.measuredAt}. ` : ''}\`GET /api\` through each framework with RS256 tokens from the same loopback JWK Set; autocannon with ` +
       `${http.connections} connections${http.pinned ? ', server pinned to one CPU and the load generator to the other' : ''}. ` +
       'Warm: 100 tokens reused. Cold: every request a new token (a pool larger than any cache, in order). ' +
       'The no-op row is one middleware that does nothing (warm only): the floor any middleware pays. ' +
@@ -296,7 +296,8 @@ function verifierSection(verifier) {
   const parts = [
     '## Verifier',
     '',
-    'Operations per second, median over rounds. Synchronous libraries are timed in a plain loop, ' +
+    (verifier.measuredAt ? `Measured ${verifier.measuredAt}. ` : '') +
+      'Operations per second, median over rounds. Synchronous libraries are timed in a plain loop, ' +
       'asynchronous ones with an `await` per call; at concurrency 64 the raw node:crypto line uses the ' +
       'thread-pool (callback) form. Static keys, issuer and audience checked by everyone. tokenguard runs ' +
       'with its default cache; each cold measurement uses a fresh instance and never repeats a token.',
@@ -397,8 +398,9 @@ export function renderMarkdown(results) {
       `${env.quick ? '**quick mode (BENCH_QUICK=1): indicative only**' : 'full mode'}. Load average at start: ` +
       `${env.loadavg.map((value) => value.toFixed(2)).join(', ')}. Rounds: verifier ${env.verifierRounds} × ` +
       `${env.verifierMs} ms, HTTP ${env.httpRounds} × ${env.httpSeconds} s (after ${env.httpWarmupSeconds} s warm-up). ` +
-      'Contenders run interleaved, in a rotating order; every figure is a median over rounds. ' +
-      'Raw numbers: [benchmarks.json](benchmarks.json).',
+      'Contenders run interleaved, in a rotating order; every figure is a median over rounds. A part run ' +
+      'alone (`BENCH_ONLY`) dates this line; the parts it left keep their earlier results and the date of ' +
+      'their own run. Raw numbers: [benchmarks.json](benchmarks.json).',
     '',
     '![Requests per second and verifications per second](benchmarks.svg)',
     '',
@@ -420,8 +422,9 @@ export function renderMarkdown(results) {
     '## How to run',
     '',
     '`npm run bench` (full, about 15 minutes) or `BENCH_QUICK=1 npm run bench` (about 90 seconds, for ' +
-      'development). `BENCH_ONLY=verifier,http,memory,jwe,tenants` selects parts; parts not run keep their previous ' +
-      'results. Run it on an otherwise idle machine: the numbers are only comparable within one run.',
+      'development). `BENCH_ONLY=verifier,http,memory,jwe,tenants,introspection` selects parts; parts not run ' +
+      'keep their previous results, and `BENCH_ONLY=none` only renders this page again from benchmarks.json. ' +
+      'Run it on an otherwise idle machine: the numbers are only comparable within one run.',
     '',
   )
   return sections.join('\n')

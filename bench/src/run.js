@@ -44,22 +44,27 @@ async function formatMarkdown(markdown, path) {
 const started = Date.now()
 const previousPath = join(DOCS, 'benchmarks.json')
 const previous = existsSync(previousPath) ? JSON.parse(readFileSync(previousPath, 'utf8')) : {}
+// `BENCH_ONLY=none` measures nothing and only renders docs/benchmarks.md again from benchmarks.json.
+const PARTS = ['verifier', 'http', 'memory', 'jwe', 'tenants', 'introspection']
+const measuring = settings.only.some((part) => PARTS.includes(part))
 const results = {
   ...previous,
-  environment: {
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    node: process.version,
-    platform: `${process.platform}/${process.arch}`,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model?.trim() ?? 'unknown CPU',
-    loadavg: loadavg(),
-    quick: settings.quick,
-    verifierRounds: settings.verifierRounds,
-    verifierMs: settings.verifierMs,
-    httpRounds: settings.httpRounds,
-    httpSeconds: settings.httpSeconds,
-    httpWarmupSeconds: settings.httpWarmupSeconds,
-  },
+  environment: measuring
+    ? {
+        date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+        node: process.version,
+        platform: `${process.platform}/${process.arch}`,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model?.trim() ?? 'unknown CPU',
+        loadavg: loadavg(),
+        quick: settings.quick,
+        verifierRounds: settings.verifierRounds,
+        verifierMs: settings.verifierMs,
+        httpRounds: settings.httpRounds,
+        httpSeconds: settings.httpSeconds,
+        httpWarmupSeconds: settings.httpWarmupSeconds,
+      }
+    : previous.environment,
 }
 
 const work = mkdtempSync(join(tmpdir(), 'tokenguard-bench-'))
@@ -132,7 +137,7 @@ try {
   rmSync(work, { recursive: true, force: true })
 }
 
-results.environment.seconds = Math.round((Date.now() - started) / 1000)
+if (measuring) results.environment.seconds = Math.round((Date.now() - started) / 1000)
 writeFileSync(previousPath, `${JSON.stringify(results, null, 2)}\n`)
 writeFileSync(join(DOCS, 'benchmarks.svg'), renderSvg(results))
 const markdownPath = join(DOCS, 'benchmarks.md')

@@ -22,7 +22,7 @@ export function tenantsTargets(tenants) {
       items.push({
         target:
           `Tenants ${scenario}, ${int(tenants.tenants)} cached (${id}): ≥ ${target.toFixed(2)} × a single issuer` +
-          (sameKeys ? ` with as many keys (${x(entry.ratio)} × one key)` : ''),
+          (sameKeys ? ` with as many keys (${x(entry.ratio)} of one with one key)` : ''),
         measured: x(ratio),
         pass: Number.isFinite(ratio) ? ratio >= target : undefined,
       })
@@ -69,7 +69,7 @@ export function tenantsSection(tenants) {
       'token, with `issuerCache.maxEntries` holding them all, then with the default 1 000 (the least recently ' +
       'used key sets leave), against the same verifier warmed with 1 000 tenants. Throughput: verifications per second over one token per tenant, every tenant ' +
       'cached, against a single static issuer over as many tokens of its one key; the token cache is off, ' +
-      'so every call checks a signature. The per-tenant rows verify with 10 000 distinct keys, the single ' +
+      `so every call checks a signature. The per-tenant rows verify with ${int(tenants.tenants)} distinct keys, the single ` +
       `issuer with one: node:crypto alone (the “node:crypto” rows: the signature only, its key found by kid) ` +
       `runs ${rawManyKeys(tenants)} with as many keys as with one, and every key’s bookkeeping is one more ` +
       'cache miss, so those rows are also held against one issuer with as many keys (“as many keys”: ' +
