@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import process from 'node:process'
-import { performance } from 'node:perf_hooks'
 import { URL, URLSearchParams } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { createVerifier } from '@tokenguard/core'
 import { settings } from './config.js'
 import { AUDIENCE } from './fixtures.js'
-import { collectGarbage, median, rotate } from './stats.js'
+import { collectGarbage, median, rotate, verifyRate } from './stats.js'
 
 /**
  * Token introspection (issue 22, RFC 7662): verifications per second of opaque tokens through tokenguard's
@@ -33,7 +32,6 @@ import { collectGarbage, median, rotate } from './stats.js'
 const CLIENT_ID = 'bench-api'
 const CLIENT_SECRET = 'bench-secret-with:colon%and-percent'
 const REUSED_TOKENS = 100
-const BATCH = 16
 
 /** The introspection endpoint, in a worker thread. */
 function runEndpoint({ expectedAuthorization, answer }) {
@@ -118,25 +116,6 @@ function reusedTokens(count = REUSED_TOKENS) {
   return next
 }
 
-/** Ops/s of `verifier.verify(nextToken())` for `ms`, with `concurrency` callers. Any refusal is a bug here. */
-async function measure(verifier, nextToken, concurrency, ms) {
-  let done = 0
-  let stop = false
-  const start = performance.now()
-  const deadline = start + ms
-  const worker = async () => {
-    while (!stop) {
-      for (let k = 0; k < BATCH; k++) {
-        await verifier.verify(nextToken())
-        done++
-      }
-      if (performance.now() >= deadline) stop = true
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return { ops: done, rate: done / ((performance.now() - start) / 1000) }
-}
-
 async function main() {
   const issuer = 'https://issuer.bench.example'
   const idp = await startEndpoint(issuer)
@@ -185,13 +164,13 @@ async function main() {
         // (In chunks: more than maxInFlight (64) at once would be refused, as designed.)
         for (let n = 0; n < (tokens.pool?.length ?? 0); n += 32)
           await Promise.all(tokens.pool.slice(n, n + 32).map((token) => verifier.verify(token)))
-        await measure(verifier, tokens, concurrency, settings.verifierWarmupMs)
+        await verifyRate(verifier, tokens, concurrency, settings.verifierWarmupMs)
       }
       for (let round = 0; round < settings.verifierRounds; round++)
         for (const { id, verifier, tokens } of rotate(contenders, round)) {
           collectGarbage()
           const before = await idp.requests()
-          const { ops, rate } = await measure(verifier, tokens, concurrency, settings.verifierMs)
+          const { ops, rate } = await verifyRate(verifier, tokens, concurrency, settings.verifierMs)
           perVerification[id].requests += (await idp.requests()) - before
           perVerification[id].ops += ops
           rounds[id].push(rate)

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { createVerifier } from '@tokenguard/core'
 import { settings } from './config.js'
 import { AUDIENCE, createSigner } from './fixtures.js'
-import { collectGarbage, median, rotate } from './stats.js'
+import { collectGarbage, median, rotate, verifyRate } from './stats.js'
 
 /**
  * Multi-tenant issuers (issue 17): `settings.tenants` tenants, each with its own ES256 key and its own JWK
@@ -32,7 +32,6 @@ const ALG = 'ES256'
 /** The contenders whose tenants each have their own key. */
 const PER_TENANT_KEYS = new Set(['template', 'resolveIssuer'])
 const WARM_CONCURRENCY = 64
-const BATCH = 16
 
 function heapUsed() {
   collectGarbage()
@@ -100,24 +99,11 @@ async function verifyAll(verifier, tokens) {
     await Promise.all(tokens.slice(n, n + WARM_CONCURRENCY).map((token) => verifier.verify(token)))
 }
 
-/** Ops/s of `verifier.verify` over `tokens` (cyclically) for `ms`, with `concurrency` callers. */
+/** Verifications per second over `tokens`, cyclically. */
 async function measure(verifier, tokens, concurrency, ms) {
   let next = 0
-  let done = 0
-  let stop = false
-  const start = performance.now()
-  const deadline = start + ms
-  const worker = async () => {
-    while (!stop) {
-      for (let k = 0; k < BATCH; k++) {
-        await verifier.verify(tokens[next++ % tokens.length])
-        done++
-      }
-      if (performance.now() >= deadline) stop = true
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return done / ((performance.now() - start) / 1000)
+  const { rate } = await verifyRate(verifier, () => tokens[next++ % tokens.length], concurrency, ms)
+  return rate
 }
 
 /** Warms `make()`'s verifier with every tenant's token and reports what its heap grew by. */
