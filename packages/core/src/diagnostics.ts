@@ -51,7 +51,7 @@ export interface JwksFetchMessage {
 /** `tokenguard:discovery:fetch`: one discovery (issuer metadata) lookup, when it ends. */
 export interface DiscoveryFetchMessage {
   issuer: string
-  /** The metadata URL that answered last. */
+  /** The metadata URL that answered; on failure, the one whose error is reported (see `error`). */
   url: string
   status?: number
   durationMs: number

@@ -163,6 +163,26 @@ describe('JWK Set and discovery channels', () => {
     ])
   })
 
+  it('a failed discovery names the URL whose failure it reports, not the fallback that answered 404', async () => {
+    const discovery = listen<Record<string, unknown>>('tokenguard:discovery:fetch')
+    const openId = '/issuer/.well-known/openid-configuration'
+    server.override(openId, (_req, res) => void res.writeHead(503).end())
+    try {
+      await expect(remote().verify(await sign(key, claims({ iss: server.issuer })))).rejects.toMatchObject({
+        code: 'keys_unavailable',
+      })
+    } finally {
+      server.override(openId, undefined)
+    }
+    expect(discovery).toEqual([
+      expect.objectContaining({
+        url: `${server.url}${openId}`,
+        status: 503,
+        error: expect.stringMatching(/503/),
+      }),
+    ])
+  })
+
   it('tokenguard:jwks:refresh-ahead, then a refresh-ahead fetch', async () => {
     const clock = { now: NOW * 1000 }
     const verifier = remote(

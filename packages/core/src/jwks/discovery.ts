@@ -41,10 +41,9 @@ export async function discoverUrl(
 ): Promise<string> {
   const startedAt = performance.now()
   const publish = member === 'jwks_uri'
-  let lastError: unknown
-  let lastUrl = ''
+  let failure: unknown
+  let failedUrl = ''
   for (const url of metadataUrls(issuer)) {
-    lastUrl = url
     try {
       const { body } = await fetchJson(url, options)
       if (typeof body !== 'object' || body === null) throw new FetchJsonError('metadata is not a JSON object')
@@ -66,16 +65,19 @@ export async function discoverUrl(
     } catch (error) {
       // Report the failure that explains most: a later URL's 404 (the issuer simply does not serve that
       // form) must not hide an earlier URL's timeout or bad document.
-      if (lastError === undefined || !isNotFound(error)) lastError = error
+      if (failure === undefined || !isNotFound(error)) {
+        failure = error
+        failedUrl = url
+      }
     }
   }
-  const status = lastError instanceof FetchJsonError ? lastError.status : undefined
+  const status = failure instanceof FetchJsonError ? failure.status : undefined
   if (publish)
-    publishDiscovery(issuer, lastUrl, startedAt, {
+    publishDiscovery(issuer, failedUrl, startedAt, {
       ...(status === undefined ? {} : { status }),
-      error: errorText(lastError),
+      error: errorText(failure),
     })
-  throw lastError
+  throw failure
 }
 
 const isNotFound = (error: unknown) => error instanceof FetchJsonError && error.status === 404
